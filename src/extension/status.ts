@@ -1,0 +1,43 @@
+// The language status item: idle, running, last result.
+import * as vscode from 'vscode';
+import type { ServerState } from '../shared/protocol';
+
+export class StatusItem implements vscode.Disposable {
+  private readonly item: vscode.LanguageStatusItem;
+
+  constructor() {
+    this.item = vscode.languages.createLanguageStatusItem('robustnessLens.status', { pattern: '**/robustness.json' });
+    this.item.name = 'Robustness Lens';
+    this.item.text = 'Robustness: starting';
+    this.item.command = { title: 'Run Smoke Test', command: 'robustnessLens.runSmoke' };
+  }
+
+  update(state: ServerState): void {
+    this.item.busy = state.state === 'running';
+    this.item.severity = vscode.LanguageStatusSeverity.Information;
+    switch (state.state) {
+      case 'idle':
+        this.item.text = 'Robustness: idle';
+        break;
+      case 'running':
+        this.item.text = `Robustness: ${state.kind} run`;
+        break;
+      case 'finished': {
+        const s = state.summary;
+        this.item.text = s.regressions > 0 ? `Robustness: ${s.regressions} regression${s.regressions === 1 ? '' : 's'}` : `Robustness: clean ${(s.cleanAccuracy * 100).toFixed(1)}%`;
+        this.item.detail = `${s.kind} run, ${s.samples} samples, ${s.conditions} corrupted conditions, ${(s.durationMs / 1000).toFixed(1)} s`;
+        if (s.regressions > 0) this.item.severity = vscode.LanguageStatusSeverity.Warning;
+        break;
+      }
+      case 'failed':
+        this.item.text = 'Robustness: failed';
+        this.item.detail = state.message;
+        this.item.severity = vscode.LanguageStatusSeverity.Error;
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,47 @@
+// The resolved configuration: robustness.json after parsing, validation and defaults.
+import type { ParameterPreset } from '../types';
+
+export type DataSpec =
+  | { readonly format: 'npy'; readonly x: string; readonly y: string }
+  | { readonly format: 'imagefolder'; readonly path: string };
+
+export interface InputSpec {
+  readonly layout: 'NCHW' | 'NHWC';
+  readonly height: number;
+  readonly width: number;
+  readonly channels: 1 | 3;
+  readonly scale: number;
+  /** One value per channel (a single configured value is repeated). */
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
+export interface SuiteSpec {
+  /** Number of samples to use; undefined means all. */
+  readonly samples: number | undefined;
+  readonly corruptions: readonly string[];
+  readonly severities: readonly number[];
+}
+
+export interface Config {
+  /** Absolute path of robustness.json. */
+  readonly file: string;
+  /** Folder of robustness.json: relative paths resolve against it. */
+  readonly dir: string;
+  /** Absolute path of the model. */
+  readonly model: string;
+  readonly input: InputSpec;
+  /** Inline labels, or the path (as written, relative to dir) of a labels file. */
+  readonly labels: readonly string[] | string;
+  readonly data: DataSpec;
+  readonly smoke: SuiteSpec;
+  readonly full: SuiteSpec;
+  readonly preset: ParameterPreset | 'auto';
+  readonly budgets: { readonly accuracyDrop: number };
+  readonly seed: number;
+}
+
+export const CONFIG_FILE_NAME = 'robustness.json';
+export const DEFAULT_SMOKE_SAMPLES = 256;
+export const DEFAULT_SMOKE_CORRUPTIONS = ['gaussian_noise', 'gaussian_blur'] as const;
+export const DEFAULT_ACCURACY_DROP = 0.02;

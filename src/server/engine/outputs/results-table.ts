@@ -1,0 +1,46 @@
+// Formats results as a plain-text table for a terminal.
+import type { Results } from '../results/results';
+
+const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function formatResultsTable(results: Results): string {
+  const lines: string[] = [];
+  const severities = [...new Set(results.corruptions.map((c) => c.severity))].sort((a, b) => a - b);
+  const names = [...new Set(results.corruptions.map((c) => c.corruption))];
+  const nameWidth = Math.max(18, ...names.map((n) => n.length + 2));
+  const cell = (text: string) => text.padStart(8);
+  lines.push(
+    `model ${results.model.path} (sha256 ${results.model.sha256.slice(0, 12)})  data ${results.data.source} (${results.clean.n} of ${results.data.count} samples)  seed ${results.seed}  preset ${results.preset}`,
+  );
+  lines.push('');
+  lines.push('corruption'.padEnd(nameWidth) + severities.map((s) => cell(`s${s}`)).join('') + (severities.length > 1 ? cell('mean') : ''));
+  lines.push('clean'.padEnd(nameWidth) + cell(percent(results.clean.accuracy)));
+  for (const name of names) {
+    const row = severities.map((s) => results.corruptions.find((c) => c.corruption === name && c.severity === s));
+    const present = row.filter((r) => r !== undefined);
+    const mean = present.reduce((a, r) => a + r!.accuracy, 0) / present.length;
+    lines.push(name.padEnd(nameWidth) + row.map((r) => cell(r ? percent(r.accuracy) : '-')).join('') + (severities.length > 1 ? cell(percent(mean)) : ''));
+  }
+  lines.push('');
+  if (results.summary.meanCorruptionAccuracy !== null) {
+    lines.push(`mean corruption accuracy ${percent(results.summary.meanCorruptionAccuracy)} over ${names.length} corruption(s) x ${severities.length} severit${severities.length === 1 ? 'y' : 'ies'}; clean ${percent(results.clean.accuracy)}`);
+  }
+  if (results.skipped.length > 0) {
+    lines.push(`skipped ${results.skipped.length}: ${results.skipped.map((s) => s.corruption).join(', ')} (${results.skipped[0].reason})`);
+  }
+  const comparison = results.comparison;
+  if (comparison) {
+    if (!comparison.comparable) lines.push(`baseline ${comparison.baseline} does not compare: ${comparison.reason}`);
+    else if (comparison.regressions.length === 0) lines.push(`baseline ${comparison.baseline}: no regressions beyond the budget`);
+    else {
+      lines.push(`baseline ${comparison.baseline}: ${comparison.regressions.length} regression(s) beyond the budget:`);
+      for (const r of comparison.regressions) lines.push(`  ${describeRegression(r)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function describeRegression(r: { corruption: string; severity: number; baseline: number; current: number; drop: number; budget: number }): string {
+  const what = r.corruption === 'clean' ? 'clean' : `${r.corruption} s${r.severity}`;
+  return `${what}: accuracy ${percent(r.current)} (baseline ${percent(r.baseline)}, -${(r.drop * 100).toFixed(1)} pp, budget ${(r.budget * 100).toFixed(1)} pp)`;
+}

@@ -1,0 +1,85 @@
+// The results of a run: a versioned JSON document (documented in docs/results-format.md).
+// Baselines are results files too.
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export type RunKind = 'smoke' | 'full';
+
+export interface ConditionResult {
+  readonly corruption: string;
+  readonly severity: number;
+  readonly accuracy: number;
+  readonly correct: number;
+  readonly n: number;
+}
+
+export interface Regression {
+  /** 'clean' or a corruption name. */
+  readonly corruption: string;
+  /** 0 for clean accuracy. */
+  readonly severity: number;
+  readonly metric: 'accuracy';
+  readonly baseline: number;
+  readonly current: number;
+  /** baseline - current, a fraction. */
+  readonly drop: number;
+  readonly budget: number;
+  /** Number of samples both runs evaluated. */
+  readonly n: number;
+}
+
+export interface Comparison {
+  /** Path of the baseline file, relative to the config folder. */
+  readonly baseline: string;
+  /** False when the baseline was made on other samples, seed or preset: nothing is compared then. */
+  readonly comparable: boolean;
+  readonly reason?: string;
+  readonly regressions: readonly Regression[];
+}
+
+export interface Results {
+  readonly schemaVersion: number;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly kind: RunKind;
+  readonly createdAt: string;
+  readonly durationMs: number;
+  readonly config: { readonly file: string; readonly sha256: string };
+  readonly model: { readonly path: string; readonly sha256: string };
+  readonly data: { readonly source: string; readonly count: number };
+  readonly seed: number;
+  readonly preset: 'cifar' | 'imagenet';
+  readonly labels: readonly string[];
+  readonly clean: { readonly accuracy: number; readonly correct: number; readonly n: number };
+  readonly corruptions: readonly ConditionResult[];
+  readonly summary: {
+    /** Mean accuracy over every corruption and severity run. */
+    readonly meanCorruptionAccuracy: number | null;
+  };
+  /** Requested corruptions that were not run, with the reason. */
+  readonly skipped: readonly { readonly corruption: string; readonly reason: string }[];
+  /**
+   * Per-sample outcomes, compact: the sample ids used, and for 'clean' and each 'corruption/severity' a
+   * base64 bit set (bit i set = sample ids[i] classified correctly).
+   */
+  readonly samples: { readonly ids: readonly number[]; readonly correct: Readonly<Record<string, string>> };
+  readonly comparison?: Comparison;
+}
+
+export function conditionKey(corruption: string, severity: number): string {
+  return corruption === 'clean' ? 'clean' : `${corruption}/${severity}`;
+}
+
+/** Packs booleans into a base64 bit set. */
+export function encodeBits(bits: ArrayLike<number | boolean>): string {
+  const bytes = new Uint8Array(Math.ceil(bits.length / 8));
+  for (let i = 0; i < bits.length; i++) if (bits[i]) bytes[i >> 3] |= 1 << (i & 7);
+  return Buffer.from(bytes).toString('base64');
+}
+
+/** Unpacks a base64 bit set of `length` bits. */
+export function decodeBits(text: string, length: number): Uint8Array {
+  const bytes = Buffer.from(text, 'base64');
+  const bits = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bits[i] = (bytes[i >> 3] >> (i & 7)) & 1;
+  return bits;
+}

@@ -1,0 +1,72 @@
+// One evaluation from a parsed config to results: open the labels, data and model, plan, execute,
+// summarise. This is what the CLI and the server both call.
+import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { Config } from '../config/config';
+import { readLabels } from '../data/labels';
+import { openDataset } from '../data/open-dataset';
+import { loadClassifier } from '../model/load-model';
+import { RESULTS_SCHEMA_VERSION, conditionKey, encodeBits, type Results, type RunKind } from '../results/results';
+import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { executePlan, type ExecuteOptions } from './execute-plan';
+import { planRun } from './plan';
+
+export interface EvaluateOptions extends ExecuteOptions {
+  /** Overrides the config's seed. */
+  readonly seed?: number;
+  /** onnxruntime intra-op threads. */
+  readonly threads?: number;
+}
+
+export async function evaluate(config: Config, kind: RunKind, options: EvaluateOptions = {}): Promise<Results> {
+  const started = Date.now();
+  const labels = await readLabels(config.labels as string[] | string, config.dir);
+  const configText = await fs.readFile(config.file);
+  const dataset = await openDataset(config.data, config.dir, {
+    height: config.input.height,
+    width: config.input.width,
+    channels: config.input.channels,
+    labels,
+  });
+  try {
+    const model = await loadClassifier(config.model, config.input, labels.length, { threads: options.threads });
+    try {
+      const plan = planRun(config, kind, dataset.count, options.seed ?? config.seed);
+      const outcomes = await executePlan(plan, dataset, model, config.input, options);
+      const count = (bits: Uint8Array) => bits.reduce((a, b) => a + b, 0);
+      const n = plan.sampleIds.length;
+      const cleanCorrect = count(outcomes.clean);
+      const corruptions = plan.conditions.map((condition, k) => {
+        const correct = count(outcomes.conditions[k]);
+        return { corruption: condition.corruption, severity: condition.severity, accuracy: correct / n, correct, n };
+      });
+      const correctBits: Record<string, string> = { clean: encodeBits(outcomes.clean) };
+      plan.conditions.forEach((c, k) => (correctBits[conditionKey(c.corruption, c.severity)] = encodeBits(outcomes.conditions[k])));
+      return {
+        schemaVersion: RESULTS_SCHEMA_VERSION,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        kind,
+        createdAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        config: { file: path.basename(config.file), sha256: createHash('sha256').update(configText).digest('hex') },
+        model: { path: path.relative(config.dir, config.model).split(path.sep).join('/'), sha256: model.sha256 },
+        data: { source: path.relative(config.dir, dataset.source).split(path.sep).join('/') || '.', count: dataset.count },
+        seed: plan.seed,
+        preset: plan.preset,
+        labels,
+        clean: { accuracy: cleanCorrect / n, correct: cleanCorrect, n },
+        corruptions,
+        summary: {
+          meanCorruptionAccuracy: corruptions.length ? corruptions.reduce((a, c) => a + c.accuracy, 0) / corruptions.length : null,
+        },
+        skipped: plan.skipped,
+        samples: { ids: plan.sampleIds, correct: correctBits },
+      };
+    } finally {
+      await model.close();
+    }
+  } finally {
+    await dataset.close();
+  }
+}

@@ -1,0 +1,175 @@
+// The evaluation server: a language server that watches robustness.json, the model and the data,
+// runs smoke tests on change, and answers the custom run/baseline requests of src/shared/protocol.ts.
+// Runs over IPC (the extension), or standalone for other editors: node dist/server.js --stdio
+import { fileURLToPath } from 'node:url';
+import {
+  createConnection,
+  DidChangeWatchedFilesNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  AcceptBaselineRequest,
+  DEFAULT_SERVER_SETTINGS,
+  RunFullRequest,
+  RunProgressNotification,
+  RunSmokeRequest,
+  ServerStateNotification,
+  type RunParams,
+  type RunResponse,
+  type ServerSettings,
+} from '../shared/protocol';
+import { CONFIG_FILE_NAME } from './engine/config/config';
+import { TOOL_NAME, TOOL_VERSION } from './engine/version';
+import { FolderSession } from './workspace/folder-session';
+import type { CancellationToken } from 'vscode-languageserver';
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const sessions = new Map<string, FolderSession>();
+  let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
+  let dynamicWatchers = false;
+
+  const log = (message: string) => connection.console.log(`[${new Date().toISOString()}] ${message}`);
+
+  const addFolder = (folder: WorkspaceFolder) => {
+    if (sessions.has(folder.uri)) return;
+    const session = new FolderSession(fileURLToPath(folder.uri), folder.uri, {
+      publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+      log,
+      state: (state) => void connection.sendNotification(ServerStateNotification.type, state),
+      settings: () => settings,
+      openText: (uri) => documents.get(uri)?.getText(),
+    });
+    sessions.set(folder.uri, session);
+    void session.refreshConfig().then(() => {
+      if (session.config && settings.runOnSave) session.scheduleSmoke();
+    });
+  };
+
+  const removeFolder = (uri: string) => {
+    sessions.get(uri)?.dispose();
+    sessions.delete(uri);
+  };
+
+  const sessionFor = (folderUri: string | undefined): FolderSession | undefined => {
+    if (folderUri) return sessions.get(folderUri);
+    return [...sessions.values()].find((s) => s.config) ?? sessions.values().next().value;
+  };
+
+  const sessionOfConfig = (uri: string) => [...sessions.values()].find((s) => s.configUri === uri);
+
+  connection.onInitialize((params: InitializeParams) => {
+    const options = (params.initializationOptions ?? {}) as Partial<ServerSettings>;
+    settings = { ...DEFAULT_SERVER_SETTINGS, ...options };
+    dynamicWatchers = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+    for (const folder of folders) addFolder(folder);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: TOOL_NAME, version: TOOL_VERSION },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (dynamicWatchers) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{onnx,npy,png,jpg,jpeg,JPEG,txt}' }],
+      });
+    }
+    connection.workspace.onDidChangeWorkspaceFolders((event) => {
+      event.removed.forEach((f) => removeFolder(f.uri));
+      event.added.forEach(addFolder);
+    });
+    log(`${TOOL_NAME} ${TOOL_VERSION} server ready (${sessions.size} folder(s))`);
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    const section = (change.settings as { robustnessLens?: Partial<ServerSettings> } | undefined)?.robustnessLens;
+    if (section) settings = { ...settings, ...section };
+  });
+
+  documents.onDidChangeContent((event) => {
+    const session = sessionOfConfig(event.document.uri);
+    if (session) void session.refreshConfig();
+  });
+  documents.onDidClose((event) => {
+    const session = sessionOfConfig(event.document.uri);
+    if (session) void session.refreshConfig();
+  });
+  documents.onDidSave((event) => {
+    const session = sessionOfConfig(event.document.uri);
+    if (session && settings.runOnSave) session.scheduleSmoke();
+  });
+
+  connection.onDidChangeWatchedFiles((params) => {
+    for (const change of params.changes) {
+      let file: string;
+      try {
+        file = fileURLToPath(change.uri);
+      } catch {
+        continue;
+      }
+      for (const session of sessions.values()) {
+        if (!session.watches(file)) continue;
+        if (file === session.configFile) void session.refreshConfig();
+        if (settings.runOnSave) session.scheduleSmoke();
+      }
+    }
+  });
+
+  const runRequest = (kind: 'smoke' | 'full') => async (params: RunParams, token: CancellationToken): Promise<RunResponse> => {
+    const session = sessionFor(params?.folderUri);
+    if (!session) return { status: 'failed', message: `no workspace folder with a ${CONFIG_FILE_NAME} is open` };
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    let lastPercent = -1;
+    return session.run(kind, {
+      signal: controller.signal,
+      onProgress: (progress) => {
+        const percent = Math.floor((100 * progress.done) / Math.max(1, progress.total));
+        if (params?.runId && percent !== lastPercent) {
+          lastPercent = percent;
+          void connection.sendNotification(RunProgressNotification.type, { runId: params.runId, ...progress });
+        }
+      },
+    });
+  };
+  connection.onRequest(RunSmokeRequest.type, runRequest('smoke'));
+  connection.onRequest(RunFullRequest.type, runRequest('full'));
+
+  connection.onRequest(AcceptBaselineRequest.type, async (params) => {
+    const session = sessionFor(params?.folderUri);
+    const written = await session?.acceptBaseline();
+    if (!written) return { status: 'no-results', message: 'There are no results to accept yet: run the smoke test or the full suite first.' };
+    log(`wrote baseline ${written.file} from the latest ${written.kind} results`);
+    return { status: 'written', file: written.file, kind: written.kind };
+  });
+
+  connection.onShutdown(() => {
+    for (const session of sessions.values()) session.dispose();
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+process.on('uncaughtException', (error) => {
+  // Never die on a bug in one run: log it and keep serving.
+  process.stderr.write(`${TOOL_NAME} server: uncaught exception: ${error.stack ?? error}\n`);
+});
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`${TOOL_NAME} server: unhandled rejection: ${(reason as Error)?.stack ?? reason}\n`);
+});
+
+if (require.main === module) {
+  startServer(createConnection(ProposedFeatures.all));
+}

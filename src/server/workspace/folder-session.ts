@@ -1,0 +1,233 @@
+// The state of one workspace folder: its robustness.json, the runs (one in flight at a time, a newer
+// smoke request cancels a running smoke test), the latest results and the diagnostics they give.
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { Diagnostic } from 'vscode-languageserver';
+import { CONFIG_FILE_NAME, type Config } from '../engine/config/config';
+import { parseConfig, type ParsedConfig } from '../engine/config/parse-config';
+import { isInputError } from '../engine/errors';
+import { evaluate } from '../engine/run/evaluate';
+import { RunCancelled, type Progress } from '../engine/run/execute-plan';
+import { baselinePath, readBaseline, writeBaseline } from '../engine/baseline/baseline-file';
+import { compareWithBaseline } from '../engine/baseline/compare';
+import type { Results, RunKind } from '../engine/results/results';
+import {
+  configProblemDiagnostics,
+  fileUri,
+  inputErrorDiagnostics,
+  mergeDiagnostics,
+  regressionDiagnostics,
+  type ConfigSource,
+  type DiagnosticsByUri,
+} from '../diagnostics';
+import { DiagnosticSeverity } from 'vscode-languageserver';
+import type { RunResponse, RunSummary, ServerSettings, ServerState } from '../../shared/protocol';
+
+export interface SessionHost {
+  publish(uri: string, diagnostics: Diagnostic[]): void;
+  log(message: string): void;
+  state(state: ServerState): void;
+  settings(): ServerSettings;
+  /** The text of robustness.json when it is open in the editor (possibly unsaved). */
+  openText(uri: string): string | undefined;
+}
+
+interface ActiveRun {
+  readonly kind: RunKind;
+  readonly controller: AbortController;
+}
+
+export class FolderSession {
+  readonly configFile: string;
+  readonly configUri: string;
+  private parsed: (ParsedConfig & { text: string }) | undefined;
+  private configDiagnostics: DiagnosticsByUri = new Map();
+  private runDiagnostics: DiagnosticsByUri = new Map();
+  private published = new Set<string>();
+  private latest: Results | undefined;
+  private active: ActiveRun | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private pendingSmoke: AbortController[] = [];
+  private debounceTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(
+    readonly folder: string,
+    readonly folderUri: string,
+    private readonly host: SessionHost,
+  ) {
+    this.configFile = path.join(folder, CONFIG_FILE_NAME);
+    this.configUri = fileUri(this.configFile);
+  }
+
+  /** The parsed config when it has no errors. */
+  get config(): Config | undefined {
+    return this.parsed?.config;
+  }
+
+  get latestResults(): Results | undefined {
+    return this.latest;
+  }
+
+  /** Re-reads robustness.json (the open editor's text when open) and publishes its problems. */
+  async refreshConfig(): Promise<void> {
+    let text = this.host.openText(this.configUri);
+    if (text === undefined) {
+      try {
+        text = await fs.readFile(this.configFile, 'utf8');
+      } catch {
+        this.parsed = undefined;
+        this.configDiagnostics = new Map();
+        this.runDiagnostics = new Map();
+        this.publishAll();
+        return;
+      }
+    }
+    this.parsed = { ...parseConfig(text, this.configFile), text };
+    this.configDiagnostics = configProblemDiagnostics(this.source(), this.parsed.problems);
+    this.publishAll();
+  }
+
+  /** True when a change of this file should re-run the smoke test. */
+  watches(file: string): boolean {
+    const resolved = path.resolve(file);
+    if (resolved === this.configFile) return true;
+    const config = this.config;
+    if (!config) return false;
+    if (resolved === config.model) return true;
+    const inside = (parent: string) => resolved === parent || resolved.startsWith(parent + path.sep);
+    const data = config.data;
+    if (data.format === 'npy') return resolved === path.resolve(config.dir, data.x) || resolved === path.resolve(config.dir, data.y);
+    if (typeof config.labels === 'string' && resolved === path.resolve(config.dir, config.labels)) return true;
+    return inside(path.resolve(config.dir, data.path));
+  }
+
+  /** Schedules a smoke test after the debounce delay; a newer call restarts the delay. */
+  scheduleSmoke(): void {
+    if (this.disposed) return;
+    clearTimeout(this.debounceTimer);
+    this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = undefined;
+      void this.run('smoke');
+    }, this.host.settings().debounceMs);
+  }
+
+  /**
+   * Runs a suite. One run at a time per folder: a new run cancels a running or waiting smoke test and
+   * waits for a running full suite.
+   */
+  run(kind: RunKind, options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<RunResponse> {
+    for (const pending of this.pendingSmoke) pending.abort();
+    this.pendingSmoke = [];
+    if (this.active?.kind === 'smoke') this.active.controller.abort();
+    const controller = new AbortController();
+    if (kind === 'smoke') this.pendingSmoke.push(controller);
+    options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    const job = this.queue.then(() => this.execute(kind, controller, options.onProgress));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private async execute(kind: RunKind, controller: AbortController, onProgress?: (p: Progress) => void): Promise<RunResponse> {
+    this.pendingSmoke = this.pendingSmoke.filter((c) => c !== controller);
+    if (controller.signal.aborted || this.disposed) return { status: 'cancelled' };
+    await this.refreshConfig();
+    const config = this.config;
+    if (!config || !this.parsed) {
+      const message = this.parsed ? `${CONFIG_FILE_NAME} has errors; see the Problems panel` : `no ${CONFIG_FILE_NAME} in ${this.folder}`;
+      return { status: 'failed', message };
+    }
+    this.active = { kind, controller };
+    this.host.state({ state: 'running', kind, folderUri: this.folderUri });
+    const started = Date.now();
+    try {
+      let results = await evaluate(config, kind, { signal: controller.signal, onProgress, threads: this.host.settings().threads });
+      const baselineFile = baselinePath(config.dir);
+      const baseline = await readBaseline(baselineFile);
+      if (baseline) {
+        results = { ...results, comparison: compareWithBaseline(results, baseline, config.budgets.accuracyDrop, path.relative(config.dir, baselineFile).split(path.sep).join('/')) };
+      }
+      this.latest = results;
+      this.runDiagnostics = results.comparison ? regressionDiagnostics(config, this.source(), results.comparison) : new Map();
+      this.publishAll();
+      const summary = summarise(this.folderUri, results);
+      this.host.log(
+        `${kind} run of ${this.configFile} finished in ${Date.now() - started} ms: clean ${(summary.cleanAccuracy * 100).toFixed(1)}%, ${summary.regressions} regression(s)`,
+      );
+      this.host.state({ state: 'finished', summary });
+      return { status: 'completed', summary };
+    } catch (error) {
+      if (error instanceof RunCancelled || controller.signal.aborted) {
+        this.host.log(`${kind} run of ${this.configFile} cancelled after ${Date.now() - started} ms`);
+        this.host.state({ state: 'idle' });
+        return { status: 'cancelled' };
+      }
+      if (isInputError(error)) {
+        this.runDiagnostics = inputErrorDiagnostics(this.source(), error);
+        this.publishAll();
+        this.host.log(`${kind} run of ${this.configFile} stopped: ${error.describe()}`);
+        this.host.state({ state: 'failed', folderUri: this.folderUri, message: error.describe() });
+        return { status: 'failed', message: error.describe() };
+      }
+      const message = `internal error while running: ${(error as Error).message ?? error}`;
+      this.host.log(`${message}\n${(error as Error).stack ?? ''}`);
+      this.runDiagnostics = new Map([
+        [this.configUri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, severity: DiagnosticSeverity.Error, source: 'robustness', code: 'internal-error', message: `Robustness Lens ${message}. See "Robustness: Show Log".` }]],
+      ]);
+      this.publishAll();
+      this.host.state({ state: 'failed', folderUri: this.folderUri, message });
+      return { status: 'failed', message };
+    } finally {
+      if (this.active?.controller === controller) this.active = undefined;
+    }
+  }
+
+  /** Writes the latest results as the baseline (atomically) and re-checks them against it. */
+  async acceptBaseline(): Promise<{ file: string; kind: RunKind } | undefined> {
+    const results = this.latest;
+    const config = this.config;
+    if (!results || !config) return undefined;
+    const file = baselinePath(config.dir);
+    await writeBaseline(file, results);
+    const { comparison: _old, ...rest } = results;
+    this.latest = { ...rest, comparison: { baseline: path.relative(config.dir, file).split(path.sep).join('/'), comparable: true, regressions: [] } };
+    this.runDiagnostics = new Map();
+    this.publishAll();
+    this.host.state({ state: 'finished', summary: summarise(this.folderUri, this.latest) });
+    return { file, kind: results.kind };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.debounceTimer);
+    this.active?.controller.abort();
+    for (const pending of this.pendingSmoke) pending.abort();
+    for (const uri of this.published) this.host.publish(uri, []);
+    this.published.clear();
+  }
+
+  private source(): ConfigSource {
+    return { uri: this.configUri, text: this.parsed?.text ?? '', tree: this.parsed?.tree };
+  }
+
+  private publishAll(): void {
+    const merged = mergeDiagnostics(this.configDiagnostics, this.runDiagnostics);
+    for (const uri of this.published) if (!merged.has(uri)) this.host.publish(uri, []);
+    for (const [uri, list] of merged) this.host.publish(uri, list);
+    this.published = new Set(merged.keys());
+  }
+}
+
+function summarise(folderUri: string, results: Results): RunSummary {
+  return {
+    folderUri,
+    kind: results.kind,
+    cleanAccuracy: results.clean.accuracy,
+    meanCorruptionAccuracy: results.summary.meanCorruptionAccuracy,
+    conditions: results.corruptions.length,
+    samples: results.clean.n,
+    regressions: results.comparison?.regressions.length ?? 0,
+    baselineComparable: results.comparison?.comparable,
+    durationMs: results.durationMs,
+  };
+}
