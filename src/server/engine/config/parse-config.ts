@@ -100,14 +100,14 @@ function schemaProblem(error: ErrorObject, tree: Node): ConfigProblem | undefine
       const suggestion = typeof value === 'string' ? closest(value, allowed.filter((a): a is string => typeof a === 'string')) : undefined;
       return {
         severity: 'error',
-        code: at.length >= 2 && (at.includes('corruptions') ? 'unknown-corruption' : 'config-wrong-value'),
+        code: at.includes('corruptions') ? 'unknown-corruption' : 'config-wrong-value',
         message:
           at.includes('corruptions') && typeof value === 'string'
             ? `Unknown corruption "${value}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} Known: ${allowed.join(', ')}.`
             : `${describePath(at)} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
         path: at,
         ...rangeOfPath(tree, at),
-      } as ConfigProblem;
+      };
     }
     case 'oneOf':
     case 'if':
