@@ -81,3 +81,16 @@ export function fromUnitFloat(like: Image, values: Float64Array): Image {
 export function withPixels(like: Image, pixels: Uint8Array): Image {
   return { height: like.height, width: like.width, channels: like.channels, pixels };
 }
+
+/** The image side the published parameters of each preset were made for (CIFAR-10: 32, ImageNet crops: 224). */
+export const NOMINAL_SIDE: Readonly<Record<ParameterPreset, number>> = { cifar: 32, imagenet: 224 };
+
+/**
+ * The documented rule for images of other sizes: every size-dependent parameter (a length in pixels: blur
+ * sigmas and radii, shift distances, texture and map sizes) is multiplied by min(height, width) / nominal
+ * side of the preset; intensities (noise levels, blend weights, factors) stay as published. At the nominal
+ * size the factor is exactly 1, so the published parameters are used unchanged.
+ */
+export function spatialScale(image: { readonly height: number; readonly width: number }, preset: ParameterPreset): number {
+  return Math.min(image.height, image.width) / NOMINAL_SIDE[preset];
+}
