@@ -1,0 +1,115 @@
+// `robustness-lens run`: evaluates the model of robustness.json, prints the table, compares with the
+// baseline, and writes JSON and the baseline on request.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../engine/config/load-config';
+import { positionAt, rangeOfPath } from '../engine/config/parse-config';
+import { InputError } from '../engine/errors';
+import { evaluate } from '../engine/run/evaluate';
+import { baselinePath, readBaseline, writeBaseline, writeFileAtomic } from '../engine/baseline/baseline-file';
+import { compareWithBaseline } from '../engine/baseline/compare';
+import { formatResultsTable } from '../engine/outputs/results-table';
+import { TOOL_NAME, TOOL_VERSION } from '../engine/version';
+import type { Results } from '../engine/results/results';
+import { parseNonNegativeInteger, UsageError, type Output } from './cli-io';
+
+export const RUN_USAGE = `${TOOL_NAME} run [--config PATH] [--smoke|--full] [--json FILE] [--seed N] [--threads N] [--write-baseline] [--quiet]
+  Runs the robustness checks of robustness.json on its model and data and prints a table.
+  --config PATH       the configuration (default: ./robustness.json)
+  --smoke | --full    the quick on-save suite, or the full suite (default: --full)
+  --json FILE         also write the results as JSON (format: docs/results-format.md)
+  --seed N            override the config's seed
+  --threads N         onnxruntime threads (default 1)
+  --write-baseline    accept the results as the new baseline (.robustness/baseline.json)
+  --quiet             print only errors and the final lines`;
+
+export async function runCommand(rest: string[], output: Output): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string' },
+        smoke: { type: 'boolean' },
+        full: { type: 'boolean' },
+        json: { type: 'string' },
+        seed: { type: 'string' },
+        threads: { type: 'string' },
+        'write-baseline': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const options = parsed.values;
+  if (options.smoke && options.full) throw new UsageError('choose one of --smoke and --full');
+  const seed = options.seed === undefined ? undefined : parseNonNegativeInteger(options.seed, '--seed');
+  const threads = options.threads === undefined ? undefined : parseNonNegativeInteger(options.threads, '--threads');
+  const configFile = path.resolve(options.config ?? 'robustness.json');
+  const kind = options.smoke ? 'smoke' : 'full';
+
+  const loaded = await loadConfigFile(configFile);
+  const shown = path.relative(process.cwd(), configFile) || configFile;
+  for (const problem of loaded.problems) {
+    const at = positionAt(loaded.text, problem.offset);
+    output.err(`${shown}:${at.line + 1}:${at.character + 1}: ${problem.severity}: ${problem.message} [${problem.code}]`);
+  }
+  if (!loaded.config) return 2;
+  const config = loaded.config;
+
+  let results: Results;
+  try {
+    let lastShown = -1;
+    results = await evaluate(config, kind, {
+      seed,
+      threads,
+      onProgress: (p) => {
+        const percent = Math.floor((100 * p.done) / p.total);
+        if (!options.quiet && process.stderr.isTTY && percent !== lastShown) {
+          lastShown = percent;
+          process.stderr.write(`\r${kind} run: ${percent}% (${p.message})`.padEnd(60));
+        }
+      },
+    });
+    if (!options.quiet && process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
+  } catch (error) {
+    if (error instanceof InputError && error.details.configPath) {
+      const range = rangeOfPath(loaded.tree, error.details.configPath);
+      const at = positionAt(loaded.text, range.offset);
+      output.err(`${shown}:${at.line + 1}:${at.character + 1}: error: ${error.describe()} [${error.details.code}]`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const baselineFile = baselinePath(config.dir);
+  const baseline = await readBaseline(baselineFile);
+  if (baseline) {
+    results = { ...results, comparison: compareWithBaseline(results, baseline, config.budgets.accuracyDrop, path.relative(config.dir, baselineFile)) };
+  }
+  if (!options.quiet) {
+    output.out(`${TOOL_NAME} ${TOOL_VERSION}: ${kind} run of ${shown} in ${(results.durationMs / 1000).toFixed(1)} s`);
+    output.out(formatResultsTable(results));
+  }
+  if (options.json) {
+    const jsonFile = path.resolve(options.json);
+    await writeFileAtomic(jsonFile, JSON.stringify(results, null, 2) + '\n');
+    output.out(`wrote results to ${path.relative(process.cwd(), jsonFile) || jsonFile}`);
+  }
+  if (options['write-baseline']) {
+    await writeBaseline(baselineFile, results);
+    output.out(`wrote baseline ${path.relative(process.cwd(), baselineFile)}`);
+    return 0;
+  }
+  const regressions = results.comparison?.regressions.length ?? 0;
+  if (regressions > 0) {
+    output.out(`${regressions} budget(s) exceeded against the baseline`);
+    return 1;
+  }
+  return 0;
+}
+
+
