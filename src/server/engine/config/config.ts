@@ -37,6 +37,8 @@ export interface Config {
   readonly smoke: SuiteSpec;
   readonly full: SuiteSpec;
   readonly preset: ParameterPreset | 'auto';
+  /** Absolute path of a reference model's results file that normalises CE / mCE, if one is named. */
+  readonly reference: string | undefined;
   readonly budgets: { readonly accuracyDrop: number };
   readonly seed: number;
 }

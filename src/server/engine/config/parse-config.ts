@@ -278,6 +278,7 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     smoke,
     full,
     preset: value.preset ?? 'auto',
+    reference: typeof value.reference === 'string' ? path.resolve(dir, value.reference) : undefined,
     budgets: { accuracyDrop: value.budgets?.accuracyDrop ?? DEFAULT_ACCURACY_DROP },
     seed: value.seed ?? 0,
   };

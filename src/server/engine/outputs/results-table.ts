@@ -22,8 +22,17 @@ export function formatResultsTable(results: Results): string {
     lines.push(name.padEnd(nameWidth) + row.map((r) => cell(r ? percent(r.accuracy) : '-')).join('') + (severities.length > 1 ? cell(percent(mean)) : ''));
   }
   lines.push('');
-  if (results.summary.meanCorruptionAccuracy !== null) {
-    lines.push(`mean corruption accuracy ${percent(results.summary.meanCorruptionAccuracy)} over ${names.length} corruption(s) x ${severities.length} severit${severities.length === 1 ? 'y' : 'ies'}; clean ${percent(results.clean.accuracy)}`);
+  const summary = results.summary;
+  if (summary.meanCorruptionAccuracy !== null) {
+    lines.push(`mean corruption accuracy ${percent(summary.meanCorruptionAccuracy)} over ${names.length} corruption(s) x ${severities.length} severit${severities.length === 1 ? 'y' : 'ies'}; clean ${percent(results.clean.accuracy)}`);
+  }
+  if (summary.meanBenchmarkAccuracy !== null) {
+    const all = summary.meanAllAccuracy === null ? '' : `; over all 19: ${percent(summary.meanAllAccuracy)}`;
+    lines.push(`mean accuracy over the 15 benchmark corruptions ${percent(summary.meanBenchmarkAccuracy)}${all}`);
+  }
+  if (summary.mCE !== null) {
+    const relative = summary.relativeMCE === null ? '' : `, relative mCE ${(summary.relativeMCE * 100).toFixed(1)}%`;
+    lines.push(`mCE ${(summary.mCE * 100).toFixed(1)}%${relative} (normalised by ${summary.normalisation})`);
   }
   if (results.skipped.length > 0) {
     lines.push(`skipped ${results.skipped.length}: ${results.skipped.map((s) => s.corruption).join(', ')} (${results.skipped[0].reason})`);

@@ -1,6 +1,8 @@
 // The results of a run: a versioned JSON document (documented in docs/results-format.md).
 // Baselines are results files too.
 
+import type { CorruptionSummary } from '../metrics/corruption-metrics';
+
 export const RESULTS_SCHEMA_VERSION = 1;
 
 export type RunKind = 'smoke' | 'full';
@@ -51,10 +53,7 @@ export interface Results {
   readonly labels: readonly string[];
   readonly clean: { readonly accuracy: number; readonly correct: number; readonly n: number };
   readonly corruptions: readonly ConditionResult[];
-  readonly summary: {
-    /** Mean accuracy over every corruption and severity run. */
-    readonly meanCorruptionAccuracy: number | null;
-  };
+  readonly summary: CorruptionSummary;
   /** Requested corruptions that were not run, with the reason. */
   readonly skipped: readonly { readonly corruption: string; readonly reason: string }[];
   /**

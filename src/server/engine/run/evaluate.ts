@@ -11,6 +11,8 @@ import { RESULTS_SCHEMA_VERSION, conditionKey, encodeBits, type Results, type Ru
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { executePlan, type ExecuteOptions } from './execute-plan';
 import { planRun } from './plan';
+import { summariseCorruptions } from '../metrics/corruption-metrics';
+import { loadNormaliser } from '../metrics/load-normaliser';
 
 export interface EvaluateOptions extends ExecuteOptions {
   /** Overrides the config's seed. */
@@ -33,6 +35,7 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
     const model = await loadClassifier(config.model, config.input, labels.length, { threads: options.threads });
     try {
       const plan = planRun(config, kind, dataset.count, options.seed ?? config.seed);
+      const normaliser = await loadNormaliser(config, plan.preset);
       const outcomes = await executePlan(plan, dataset, model, config.input, options);
       const count = (bits: Uint8Array) => bits.reduce((a, b) => a + b, 0);
       const n = plan.sampleIds.length;
@@ -57,9 +60,7 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
         labels,
         clean: { accuracy: cleanCorrect / n, correct: cleanCorrect, n },
         corruptions,
-        summary: {
-          meanCorruptionAccuracy: corruptions.length ? corruptions.reduce((a, c) => a + c.accuracy, 0) / corruptions.length : null,
-        },
+        summary: summariseCorruptions(cleanCorrect / n, corruptions, normaliser),
         skipped: plan.skipped,
         samples: { ids: plan.sampleIds, correct: correctBits },
       };
