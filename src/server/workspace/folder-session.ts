@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Diagnostic } from 'vscode-languageserver';
-import { CONFIG_FILE_NAME, type Config } from '../engine/config/config';
+import { CONFIG_FILE_NAME, isPregenerated, type Config, type DataSpec } from '../engine/config/config';
 import { parseConfig, type ParsedConfig } from '../engine/config/parse-config';
 import { isInputError } from '../engine/errors';
 import { evaluate } from '../engine/run/evaluate';
@@ -95,11 +95,13 @@ export class FolderSession {
     const config = this.config;
     if (!config) return false;
     if (resolved === config.model) return true;
-    const inside = (parent: string) => resolved === parent || resolved.startsWith(parent + path.sep);
-    const data = config.data;
-    if (data.format === 'npy') return resolved === path.resolve(config.dir, data.x) || resolved === path.resolve(config.dir, data.y);
     if (typeof config.labels === 'string' && resolved === path.resolve(config.dir, config.labels)) return true;
-    return inside(path.resolve(config.dir, data.path));
+    const inside = (parent: string) => resolved === parent || resolved.startsWith(parent + path.sep);
+    const watchedBy = (data: DataSpec): boolean =>
+      data.format === 'npy'
+        ? resolved === path.resolve(config.dir, data.x) || resolved === path.resolve(config.dir, data.y)
+        : inside(path.resolve(config.dir, data.path)) || (isPregenerated(data) && watchedBy(data.clean));
+    return watchedBy(config.data);
   }
 
   /** Schedules a smoke test after the debounce delay; a newer call restarts the delay. */

@@ -1,9 +1,26 @@
 // The resolved configuration: robustness.json after parsing, validation and defaults.
 import type { ParameterPreset } from '../types';
 
-export type DataSpec =
+/** Clean images: npy arrays or an image folder. Corruptions are generated from them. */
+export type CleanDataSpec =
   | { readonly format: 'npy'; readonly x: string; readonly y: string }
   | { readonly format: 'imagefolder'; readonly path: string };
+
+/** Pre-generated corruptions (the official CIFAR-10-C / ImageNet-C layouts) with their clean images. */
+export type PregeneratedDataSpec =
+  | { readonly format: 'cifar10-c'; readonly path: string; readonly clean: CleanDataSpec }
+  | { readonly format: 'imagenet-c'; readonly path: string; readonly clean: CleanDataSpec };
+
+export type DataSpec = CleanDataSpec | PregeneratedDataSpec;
+
+export function isPregenerated(data: DataSpec): data is PregeneratedDataSpec {
+  return data.format === 'cifar10-c' || data.format === 'imagenet-c';
+}
+
+/** The clean images of any data spec. */
+export function cleanDataOf(data: DataSpec): CleanDataSpec {
+  return isPregenerated(data) ? data.clean : data;
+}
 
 export interface InputSpec {
   readonly layout: 'NCHW' | 'NHWC';

@@ -89,7 +89,7 @@ function schemaProblem(error: ErrorObject, tree: Node): ConfigProblem | undefine
       return {
         severity: 'error',
         code: 'config-wrong-value',
-        message: `${describePath(at)} needs "format": "npy" (with "x" and "y") or "imagefolder" (with "path").`,
+        message: `${describePath(at)} needs "format": "npy" (with "x" and "y"), "imagefolder" (with "path"), or "cifar10-c" / "imagenet-c" (with "path" and "clean").`,
         path: at,
         ...rangeOfPath(tree, [...at, 'format']),
       };
@@ -137,15 +137,24 @@ function requiredHint(at: ConfigPath, missing: string): string {
   return '';
 }
 
+type SchemaNode = { properties?: Record<string, unknown>; oneOf?: unknown[]; $ref?: string };
+
+function resolveRef(node: SchemaNode): SchemaNode {
+  if (!node.$ref) return node;
+  const name = node.$ref.replace('#/definitions/', '');
+  return ((schema as { definitions: Record<string, SchemaNode> }).definitions[name] ?? {}) as SchemaNode;
+}
+
 function subschemaProperties(at: ConfigPath): Record<string, unknown> {
-  let node: { properties?: Record<string, unknown>; oneOf?: unknown[] } = schema as never;
+  let node = schema as SchemaNode;
   for (const part of at) {
-    const next = node.properties?.[String(part)] as typeof node | undefined;
+    const candidates = node.oneOf ? node.oneOf.map((b) => resolveRef(b as SchemaNode)) : [node];
+    const next = candidates.map((c) => c.properties?.[String(part)] as SchemaNode | undefined).find((n) => n !== undefined);
     if (!next) return {};
-    node = next;
+    node = resolveRef(next);
   }
   if (node.oneOf) {
-    return Object.assign({}, ...node.oneOf.map((branch) => (branch as typeof node).properties ?? {}));
+    return Object.assign({}, ...node.oneOf.map((branch) => resolveRef(branch as SchemaNode).properties ?? {}));
   }
   return node.properties ?? {};
 }

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { Config } from '../config/config';
+import { cleanDataOf, type Config } from '../config/config';
 import { readLabels } from '../data/labels';
 import { openDataset } from '../data/open-dataset';
 import { loadClassifier } from '../model/load-model';
@@ -25,7 +25,7 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
   const started = Date.now();
   const labels = await readLabels(config.labels as string[] | string, config.dir);
   const configText = await fs.readFile(config.file);
-  const dataset = await openDataset(config.data, config.dir, {
+  const dataset = await openDataset(cleanDataOf(config.data), config.dir, {
     height: config.input.height,
     width: config.input.width,
     channels: config.input.channels,
