@@ -245,7 +245,8 @@ export function parseConfig(text: string, file: string): ParsedConfig {
           ? [...DEFAULT_SMOKE_CORRUPTIONS]
           : [...CORRUPTION_NAMES]
         : expandCorruptions(section.corruptions);
-    if (Array.isArray(section.corruptions)) {
+    const pregenerated = value.data?.format === 'cifar10-c' || value.data?.format === 'imagenet-c';
+    if (Array.isArray(section.corruptions) && !pregenerated) {
       section.corruptions.forEach((name, index) => {
         if (!getCorruption(name as string)) {
           problems.push({

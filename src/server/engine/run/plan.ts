@@ -1,6 +1,6 @@
 // A run plan: plain data saying which samples, corruptions and severities a run evaluates.
 // Smoke and full runs differ only in their plan.
-import type { Config } from '../config/config';
+import { isPregenerated, type Config } from '../config/config';
 import type { ParameterPreset } from '../types';
 import type { RunKind } from '../results/results';
 import { getCorruption } from '../perturb/image/registry';
@@ -45,8 +45,10 @@ export function planRun(config: Config, kind: RunKind, datasetCount: number, see
   const suite = kind === 'smoke' ? config.smoke : config.full;
   const skipped: { corruption: string; reason: string }[] = [];
   const conditions: Condition[] = [];
+  // Pre-generated corruptions are read, not made: every named corruption can run.
+  const generated = !isPregenerated(config.data);
   for (const corruption of suite.corruptions) {
-    if (!getCorruption(corruption)) {
+    if (generated && !getCorruption(corruption)) {
       skipped.push({ corruption, reason: 'not implemented in this version yet' });
       continue;
     }
