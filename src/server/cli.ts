@@ -6,9 +6,12 @@ import { RunCancelled } from './engine/run/execute-plan';
 import { TOOL_NAME, TOOL_VERSION } from './engine/version';
 import { consoleOutput, UsageError, type Output } from './cli/cli-io';
 import { RUN_USAGE, runCommand } from './cli/run-command';
+import { CORRUPT_USAGE, corruptCommand } from './cli/corrupt-command';
 
 const USAGE = `Usage:
 ${RUN_USAGE}
+
+${CORRUPT_USAGE}
 
 Exit codes: 0 ran, no budget exceeded; 1 a budget is exceeded against the baseline; 2 usage, config, data or model error.`;
 
@@ -24,6 +27,7 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       return command === undefined ? 2 : 0;
     }
     if (command === 'run') return await runCommand(rest, output);
+    if (command === 'corrupt') return await corruptCommand(rest, output);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -21,6 +21,7 @@ const EXPECTED_IMPLEMENTED = [
   'brightness',
   'contrast',
   'pixelate',
+  'jpeg_compression',
   'speckle_noise',
   'gaussian_blur',
   'saturate',

@@ -6,8 +6,19 @@
 // float32 exactly like the reference (Math.fround after every operation): its sum differs from 1 by ~1e-7, and
 // flat image regions land just below or above an integer grey level depending on that sum, so emulating it
 // makes the truncating cast agree with the reference.
+//
+// Other image sizes (the documented rule of common.ts): with s = spatialScale(image, preset) = min(H, W) / nominal
+// side (32 cifar, 224 imagenet), every length in pixels of the kernel is multiplied by s, so the kernel is the
+// published one drawn s times larger:
+//  - the disk radius r and the anti-aliasing sigma are multiplied by s;
+//  - the grid: the reference draws radii <= 8 on a 17x17 grid (half-size 8) and larger radii on (2r+1)^2; scaled,
+//    the half-size is max(1, round(8 s), trunc(r s)) when the published r <= 8, else trunc(r s), so the grid
+//    always holds the scaled disk and keeps the same margin around it;
+//  - the anti-aliasing Gaussian's kernel, 3x3 (half-size 1, published r <= 8) or 5x5 (half-size 2), gets the
+//    half-size max(1, round(half-size * s)).
+// At the nominal size s is exactly 1 and every one of these is the reference's value, so the output is unchanged.
 import type { Corruption, CorruptionContext, Image } from '../../types';
-import { checkImage, parameterFor, type PresetParameters, UNIT } from './common';
+import { checkImage, parameterFor, type PresetParameters, spatialScale, UNIT } from './common';
 
 /** (radius, alias_blur sigma). */
 export const DEFOCUS_BLUR_PARAMETERS: PresetParameters<readonly [number, number]> = {
@@ -60,13 +71,25 @@ export interface DiskKernel {
 
 const diskCache = new Map<string, DiskKernel>();
 
-/** The reference's disk(radius, alias_blur) kernel. Cached; must not be modified. */
-export function diskKernel(radius: number, aliasBlur: number): DiskKernel {
-  const key = `${radius}/${aliasBlur}`;
+/** Grid and anti-aliasing kernel sizes of the disk kernel for a published radius drawn `scale` times larger. */
+export function diskGeometry(publishedRadius: number, scale = 1): { radius: number; half: number; blurSize: number } {
+  const radius = publishedRadius * scale;
+  const small = publishedRadius <= 8;
+  const half = small ? Math.max(1, Math.round(8 * scale), Math.trunc(radius)) : Math.max(1, Math.trunc(radius));
+  const blurHalf = Math.max(1, Math.round((small ? 1 : 2) * scale));
+  return { radius, half, blurSize: 2 * blurHalf + 1 };
+}
+
+/**
+ * The reference's disk(radius, alias_blur) kernel, or with `scale` != 1 the same kernel drawn `scale` times
+ * larger (radius, alias sigma, grid and anti-aliasing kernel scaled, see the header). Cached; must not be modified.
+ */
+export function diskKernel(publishedRadius: number, publishedAliasBlur: number, scale = 1): DiskKernel {
+  const key = `${publishedRadius}/${publishedAliasBlur}/${scale}`;
   const cached = diskCache.get(key);
   if (cached) return cached;
-  const half = radius <= 8 ? 8 : Math.trunc(radius);
-  const blurSize = radius <= 8 ? 3 : 5;
+  const { radius, half, blurSize } = diskGeometry(publishedRadius, scale);
+  const aliasBlur = publishedAliasBlur * scale;
   const size = 2 * half + 1;
   const disk = new Float64Array(size * size);
   let count = 0;
@@ -174,7 +197,8 @@ export const defocusBlur: Corruption = {
     const { height, width, channels, pixels } = image;
     const values = new Float64Array(pixels.length);
     for (let i = 0; i < pixels.length; i++) values[i] = UNIT[pixels[i]];
-    const blurred = filter2dReflect101(values, height, width, channels, diskKernel(radius, aliasBlur));
+    const kernel = diskKernel(radius, aliasBlur, spatialScale(image, context.preset));
+    const blurred = filter2dReflect101(values, height, width, channels, kernel);
     const out = new Uint8Array(pixels.length);
     for (let i = 0; i < out.length; i++) {
       const x = blurred[i];

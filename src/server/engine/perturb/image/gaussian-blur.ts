@@ -2,8 +2,11 @@
 // skimage.filters.gaussian by the reference): separable, per channel, mode 'nearest' (edge replicate), kernel
 // truncated at 4 sigma (radius = int(4 * sigma + 0.5)), weights exp(-x^2 / (2 sigma^2)) normalised to sum 1,
 // rows (axis 0) filtered first, then columns (axis 1), all in float64; then clip, * 255, truncate.
+// Other image sizes: sigma is a length in pixels, so it is multiplied by spatialScale (min(H, W) / 32 for the
+// cifar preset, / 224 for imagenet; exactly 1 at the nominal size, where the published sigma is used unchanged),
+// and the kernel radius int(4 * sigma + 0.5) follows from the scaled sigma.
 import type { Corruption, CorruptionContext, Image } from '../../types';
-import { checkImage, parameterFor, type PresetParameters, UNIT } from './common';
+import { checkImage, parameterFor, type PresetParameters, spatialScale, UNIT } from './common';
 
 /** Standard deviation of the Gaussian, in pixels. */
 export const GAUSSIAN_BLUR_SIGMA: PresetParameters<number> = {
@@ -111,7 +114,7 @@ export const gaussianBlur: Corruption = {
   random: false,
   apply(image: Image, severity: number, context: CorruptionContext): Image {
     checkImage(image);
-    const sigma = parameterFor(GAUSSIAN_BLUR_SIGMA, context.preset, severity, 'gaussian_blur');
+    const sigma = parameterFor(GAUSSIAN_BLUR_SIGMA, context.preset, severity, 'gaussian_blur') * spatialScale(image, context.preset);
     const { height, width, channels, pixels } = image;
     const values = new Float64Array(pixels.length);
     for (let i = 0; i < pixels.length; i++) values[i] = UNIT[pixels[i]];

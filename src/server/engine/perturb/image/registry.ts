@@ -11,6 +11,7 @@ import { defocusBlur } from './defocus-blur';
 import { gaussianBlur } from './gaussian-blur';
 import { gaussianNoise } from './gaussian-noise';
 import { impulseNoise } from './impulse-noise';
+import { jpegCompression } from './jpeg-compression';
 import { pixelate } from './pixelate';
 import { saturate } from './saturate';
 import { shotNoise } from './shot-noise';
@@ -52,6 +53,7 @@ const IMPLEMENTED: readonly Corruption[] = [
   brightness,
   contrast,
   pixelate,
+  jpegCompression,
   speckleNoise,
   gaussianBlur,
   saturate,
