@@ -8,6 +8,9 @@ import { checkSeverity } from './common';
 import { brightness } from './brightness';
 import { contrast } from './contrast';
 import { defocusBlur } from './defocus-blur';
+import { elasticTransform } from './elastic-transform';
+import { fog } from './fog';
+import { frost } from './frost';
 import { gaussianBlur } from './gaussian-blur';
 import { gaussianNoise } from './gaussian-noise';
 import { impulseNoise } from './impulse-noise';
@@ -16,6 +19,7 @@ import { pixelate } from './pixelate';
 import { saturate } from './saturate';
 import { shotNoise } from './shot-noise';
 import { speckleNoise } from './speckle-noise';
+import { spatter } from './spatter';
 
 /** All 19 corruption names, in the order of the ImageNet-C / CIFAR-10-C tables (and of the reference arrays). */
 export const CORRUPTION_NAMES = [
@@ -50,12 +54,16 @@ const IMPLEMENTED: readonly Corruption[] = [
   shotNoise,
   impulseNoise,
   defocusBlur,
+  frost,
+  fog,
   brightness,
   contrast,
+  elasticTransform,
   pixelate,
   jpegCompression,
   speckleNoise,
   gaussianBlur,
+  spatter,
   saturate,
 ];
 
