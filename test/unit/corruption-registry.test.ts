@@ -18,6 +18,10 @@ const EXPECTED_IMPLEMENTED = [
   'shot_noise',
   'impulse_noise',
   'defocus_blur',
+  'glass_blur',
+  'motion_blur',
+  'zoom_blur',
+  'snow',
   'frost',
   'fog',
   'brightness',
@@ -30,7 +34,7 @@ const EXPECTED_IMPLEMENTED = [
   'spatter',
   'saturate',
 ];
-const RANDOM = new Set(['gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise', 'frost', 'fog', 'elastic_transform', 'spatter']);
+const RANDOM = new Set(['gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise', 'frost', 'fog', 'elastic_transform', 'spatter', 'glass_blur', 'motion_blur', 'snow']);
 
 /** A deterministic test image with gradients, edges and some texture (no random numbers needed). */
 function makeImage(height: number, width: number, channels: number): Image {

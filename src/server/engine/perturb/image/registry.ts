@@ -10,6 +10,10 @@ import { contrast } from './contrast';
 import { defocusBlur } from './defocus-blur';
 import { elasticTransform } from './elastic-transform';
 import { fog } from './fog';
+import { glassBlur } from './glass-blur';
+import { motionBlur } from './motion-blur';
+import { snow } from './snow';
+import { zoomBlur } from './zoom-blur';
 import { frost } from './frost';
 import { gaussianBlur } from './gaussian-blur';
 import { gaussianNoise } from './gaussian-noise';
@@ -54,6 +58,10 @@ const IMPLEMENTED: readonly Corruption[] = [
   shotNoise,
   impulseNoise,
   defocusBlur,
+  glassBlur,
+  motionBlur,
+  zoomBlur,
+  snow,
   frost,
   fog,
   brightness,
