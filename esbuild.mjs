@@ -22,6 +22,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
   { ...common, entryPoints: ['src/server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The corruption worker thread that dist/server.js and dist/cli.js start (src/server/engine/run/corruption-pool.ts).
+  { ...common, entryPoints: ['src/server/engine/run/corruption-worker.ts'], outfile: 'dist/corruption-worker.js' },
 ];
 
 const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

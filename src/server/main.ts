@@ -27,6 +27,7 @@ import {
 import { CONFIG_FILE_NAME } from './engine/config/config';
 import { TOOL_NAME, TOOL_VERSION } from './engine/version';
 import { FolderSession } from './workspace/folder-session';
+import { CorruptionPool } from './engine/run/corruption-pool';
 import type { CancellationToken } from 'vscode-languageserver';
 
 export function startServer(connection: Connection): void {
@@ -34,6 +35,13 @@ export function startServer(connection: Connection): void {
   const sessions = new Map<string, FolderSession>();
   let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
   let dynamicWatchers = false;
+  // One pool of corruption workers for the whole server, made on first use and kept warm across runs:
+  // repeated smoke tests then skip the workers' start-up and JIT warm-up.
+  let pool: CorruptionPool | undefined;
+  const sharedPool = () => {
+    if (!pool?.usable) pool = CorruptionPool.create();
+    return pool;
+  };
 
   const log = (message: string) => connection.console.log(`[${new Date().toISOString()}] ${message}`);
 
@@ -45,6 +53,7 @@ export function startServer(connection: Connection): void {
       state: (state) => void connection.sendNotification(ServerStateNotification.type, state),
       settings: () => settings,
       openText: (uri) => documents.get(uri)?.getText(),
+      pool: sharedPool,
     });
     sessions.set(folder.uri, session);
     void session.refreshConfig().then(() => {
@@ -154,8 +163,9 @@ export function startServer(connection: Connection): void {
     return { status: 'written', file: written.file, kind: written.kind };
   });
 
-  connection.onShutdown(() => {
+  connection.onShutdown(async () => {
     for (const session of sessions.values()) session.dispose();
+    await pool?.close();
   });
 
   documents.listen(connection);

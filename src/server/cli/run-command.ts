@@ -13,13 +13,14 @@ import { TOOL_NAME, TOOL_VERSION } from '../engine/version';
 import type { Results } from '../engine/results/results';
 import { parseNonNegativeInteger, UsageError, type Output } from './cli-io';
 
-export const RUN_USAGE = `${TOOL_NAME} run [--config PATH] [--smoke|--full] [--json FILE] [--seed N] [--threads N] [--write-baseline] [--quiet]
+export const RUN_USAGE = `${TOOL_NAME} run [--config PATH] [--smoke|--full] [--json FILE] [--seed N] [--threads N] [--workers N] [--write-baseline] [--quiet]
   Runs the robustness checks of robustness.json on its model and data and prints a table.
   --config PATH       the configuration (default: ./robustness.json)
   --smoke | --full    the quick on-save suite, or the full suite (default: --full)
   --json FILE         also write the results as JSON (format: docs/results-format.md)
   --seed N            override the config's seed
   --threads N         onnxruntime threads (default 1)
+  --workers N         corruption worker threads (default: up to cores - 1, started when a run is long; 0: none)
   --write-baseline    accept the results as the new baseline (.robustness/baseline.json)
   --quiet             print only errors and the final lines`;
 
@@ -35,6 +36,7 @@ export async function runCommand(rest: string[], output: Output): Promise<number
         json: { type: 'string' },
         seed: { type: 'string' },
         threads: { type: 'string' },
+        workers: { type: 'string' },
         'write-baseline': { type: 'boolean' },
         quiet: { type: 'boolean' },
       },
@@ -48,6 +50,7 @@ export async function runCommand(rest: string[], output: Output): Promise<number
   if (options.smoke && options.full) throw new UsageError('choose one of --smoke and --full');
   const seed = options.seed === undefined ? undefined : parseNonNegativeInteger(options.seed, '--seed');
   const threads = options.threads === undefined ? undefined : parseNonNegativeInteger(options.threads, '--threads');
+  const workers = options.workers === undefined ? undefined : parseNonNegativeInteger(options.workers, '--workers');
   const configFile = path.resolve(options.config ?? 'robustness.json');
   const kind = options.smoke ? 'smoke' : 'full';
 
@@ -66,6 +69,7 @@ export async function runCommand(rest: string[], output: Output): Promise<number
     results = await evaluate(config, kind, {
       seed,
       threads,
+      workers,
       onProgress: (p) => {
         const percent = Math.floor((100 * p.done) / p.total);
         if (!options.quiet && process.stderr.isTTY && percent !== lastShown) {

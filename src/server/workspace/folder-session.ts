@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAME, isPregenerated, type Config, type DataSpec } from '..
 import { parseConfig, type ParsedConfig } from '../engine/config/parse-config';
 import { isInputError } from '../engine/errors';
 import { evaluate } from '../engine/run/evaluate';
+import type { CorruptionPool } from '../engine/run/corruption-pool';
 import { RunCancelled, type Progress } from '../engine/run/execute-plan';
 import { baselinePath, readBaseline, writeBaseline } from '../engine/baseline/baseline-file';
 import { compareWithBaseline } from '../engine/baseline/compare';
@@ -30,6 +31,8 @@ export interface SessionHost {
   settings(): ServerSettings;
   /** The text of robustness.json when it is open in the editor (possibly unsaved). */
   openText(uri: string): string | undefined;
+  /** The server's corruption workers, kept warm across runs (undefined: each run decides). */
+  pool(): CorruptionPool | undefined;
 }
 
 interface ActiveRun {
@@ -143,7 +146,7 @@ export class FolderSession {
     this.host.state({ state: 'running', kind, folderUri: this.folderUri });
     const started = Date.now();
     try {
-      let results = await evaluate(config, kind, { signal: controller.signal, onProgress, threads: this.host.settings().threads });
+      let results = await evaluate(config, kind, { signal: controller.signal, onProgress, threads: this.host.settings().threads, pool: this.host.pool() });
       const baselineFile = baselinePath(config.dir);
       const baseline = await readBaseline(baselineFile);
       if (baseline) {

@@ -3,14 +3,16 @@
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { cleanDataOf, type Config } from '../config/config';
+import { cleanDataOf, isPregenerated, type Config, type PregeneratedDataSpec } from '../config/config';
+import { openPregenerated, type PregeneratedExpectation } from '../data/pregenerated-corruptions';
+import type { ImageDataset, Sample } from '../types';
 import { readLabels } from '../data/labels';
 import { openDataset } from '../data/open-dataset';
 import { loadClassifier } from '../model/load-model';
 import { RESULTS_SCHEMA_VERSION, conditionKey, encodeBits, type Results, type RunKind } from '../results/results';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { executePlan, type ExecuteOptions } from './execute-plan';
-import { planRun } from './plan';
+import { planRun, type RunPlan } from './plan';
 import { summariseCorruptions } from '../metrics/corruption-metrics';
 import { loadNormaliser } from '../metrics/load-normaliser';
 
@@ -36,7 +38,15 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
     try {
       const plan = planRun(config, kind, dataset.count, options.seed ?? config.seed);
       const normaliser = await loadNormaliser(config, plan.preset);
-      const outcomes = await executePlan(plan, dataset, model, config.input, options);
+      const pregenerated = isPregenerated(config.data)
+        ? await openPregeneratedReader(config.data, config.dir, plan.conditions, { ...config.input, labels, count: dataset.count })
+        : undefined;
+      let outcomes;
+      try {
+        outcomes = await executePlan(plan, dataset, model, config.input, { ...options, pregenerated: pregenerated?.read });
+      } finally {
+        await pregenerated?.close();
+      }
       const count = (bits: Uint8Array) => bits.reduce((a, b) => a + b, 0);
       const n = plan.sampleIds.length;
       const cleanCorrect = count(outcomes.clean);
@@ -70,4 +80,30 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
   } finally {
     await dataset.close();
   }
+}
+
+/** Reads pre-generated conditions by index, opening each condition's images once. */
+async function openPregeneratedReader(
+  spec: PregeneratedDataSpec,
+  dir: string,
+  conditions: RunPlan['conditions'],
+  expected: PregeneratedExpectation,
+): Promise<{ read: (condition: number, ids: readonly number[]) => Promise<Sample[]>; close: () => Promise<void> }> {
+  const source = await openPregenerated(spec, dir, conditions, expected);
+  const opened = new Map<number, Promise<ImageDataset>>();
+  return {
+    read(condition, ids) {
+      let dataset = opened.get(condition);
+      if (!dataset) {
+        dataset = source.open(conditions[condition].corruption, conditions[condition].severity);
+        opened.set(condition, dataset);
+      }
+      return dataset.then((d) => d.read(ids));
+    },
+    async close() {
+      const datasets = await Promise.allSettled(opened.values());
+      for (const d of datasets) if (d.status === 'fulfilled') await d.value.close();
+      await source.close();
+    },
+  };
 }

@@ -1,12 +1,28 @@
 // Executes a run plan: for each batch of samples, read -> corrupt -> preprocess -> infer, and count
 // per-sample outcomes for the clean images and every (corruption, severity).
+//
+// Pipelined: the work is a sequence of steps (batch b, then 'clean' and each condition of the plan). Worker
+// threads (corruption-pool.ts) corrupt the next steps while this thread preprocesses and runs inference (one
+// onnxruntime session) on the current one; when this thread would wait for a step's images it runs queued
+// corruption tasks itself instead. The next batch is read while the current one is processed. At most
+// 3 x workers + 2 tasks are in flight, so memory depends on the batch size and worker count, never on the number
+// of samples: per sample only its outcome bits are kept. With `workers: 0` everything runs in this thread; by
+// default a run starts in this thread and starts its workers only if it turns out long (AUTO_AFTER_MS).
+// Every corrupted image is seeded by (run seed, corruption, severity, sample id), so outcomes are identical
+// whatever the batch size and worker count.
 import type { InputSpec } from '../config/config';
 import type { ClassifierModel } from '../model/load-model';
 import { preprocessBatch } from '../model/preprocess';
-import { applyCorruption } from '../perturb/image/registry';
 import { InputError } from '../errors';
 import type { Image, ImageDataset, Sample } from '../types';
+import { RunCancelled } from './cancelled';
+import { CorruptionPool, defaultWorkerCount, shareImages } from './corruption-pool';
 import type { RunPlan } from './plan';
+
+export { RunCancelled } from './cancelled';
+
+/** Images per inference batch when the options do not say. */
+export const DEFAULT_BATCH_SIZE = 64;
 
 export interface Progress {
   /** Units of work done and in all (one unit = one image through the model). */
@@ -20,6 +36,23 @@ export interface ExecuteOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Images per inference batch (default 64). Results do not depend on it. */
   readonly batchSize?: number;
+  /**
+   * Worker threads that corrupt images while this thread runs inference; 0 corrupts in this thread. Default:
+   * min(cores - 1, 4), at least 1, started only once the run proves long enough to win back their start-up
+   * (see AUTO_AFTER_MS); an explicit count starts at once. Results do not depend on it. The workers live for
+   * this run only.
+   */
+  readonly workers?: number;
+  /**
+   * A pool to use instead of starting workers (`workers` is then ignored); the caller closes it. For callers
+   * that run many plans: its workers stay warm (JIT, caches) across runs, which a per-run pool never is.
+   */
+  readonly pool?: CorruptionPool;
+  /**
+   * Pre-generated corrupted images (CIFAR-10-C, ImageNet-C) to read instead of corrupting: the samples of
+   * plan.conditions[condition] with the given ids.
+   */
+  readonly pregenerated?: (condition: number, ids: readonly number[]) => Promise<Sample[]>;
 }
 
 /** Per-sample correctness (1/0) for 'clean' and for each condition, in plan.sampleIds order. */
@@ -28,16 +61,11 @@ export interface Outcomes {
   readonly conditions: readonly Uint8Array[];
 }
 
-export class RunCancelled extends Error {
-  constructor() {
-    super('the run was cancelled');
-    this.name = 'RunCancelled';
-  }
-}
-
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RunCancelled();
 }
+
+const ignore = () => undefined;
 
 /** Index of the largest score of each row; throws on NaN scores. */
 function predictions(scores: Float32Array, rows: number, classes: number, model: ClassifierModel, what: string, samples: readonly Sample[]): Int32Array {
@@ -67,15 +95,84 @@ function predictions(scores: Float32Array, rows: number, classes: number, model:
   return out;
 }
 
+/** The images of pre-generated samples, checked to be the clean samples' counterparts (same ids and labels). */
+function matchingImages(corrupted: readonly Sample[], clean: readonly Sample[], condition: { corruption: string; severity: number }): Image[] {
+  return corrupted.map((sample, i) => {
+    if (sample.id !== clean[i].id || sample.label !== clean[i].label) {
+      throw new InputError(
+        `${condition.corruption} severity ${condition.severity}: sample ${clean[i].id} has label ${sample.label} in the corrupted data but ${clean[i].label} in the clean data`,
+        {
+          kind: 'data',
+          code: 'pregenerated-label-mismatch',
+          configPath: ['data', 'clean'],
+          fix: 'use the clean data the corrupted set was made from, in the same order (e.g. the CIFAR-10 test set for CIFAR-10-C)',
+        },
+      );
+    }
+    return sample.image;
+  });
+}
+
+/** One batch of samples, read and (when workers corrupt) copied into shared memory. */
+interface Batch {
+  readonly start: number;
+  readonly samples: Sample[];
+  readonly images: Image[];
+  readonly ids: number[];
+}
+
+/** One step of the pipeline: the clean images of a batch (condition -1) or one condition of it. */
+interface Step {
+  readonly batch: Batch;
+  readonly condition: number;
+  /** The corrupted images, scheduled in `pool`. */
+  readonly corrupted?: Promise<Image[]>;
+  readonly pool?: CorruptionPool;
+  readonly tasks: number;
+}
+
+/**
+ * With the default worker count, a run starts in this thread and starts its workers only once it has run
+ * AUTO_AFTER_MS and has at least AUTO_REMAINING_MS more to go at the speed so far. A fresh worker costs ~30 ms
+ * to start plus its own JIT warm-up and caches for every corruption: measured 0.3-0.7 s of extra wall time on
+ * the demos (bench/pipeline-throughput.ts), which a short run never wins back and a long one hardly notices.
+ */
+const AUTO_AFTER_MS = 300;
+const AUTO_REMAINING_MS = 2000;
+
 export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: ClassifierModel, input: InputSpec, options: ExecuteOptions = {}): Promise<Outcomes> {
   const { signal, onProgress } = options;
-  const batchSize = model.fixedBatch ?? Math.max(1, options.batchSize ?? 64);
+  throwIfAborted(signal);
+  const batchSize = model.fixedBatch ?? Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
   const n = plan.sampleIds.length;
+  const conditionCount = plan.conditions.length;
   const clean = new Uint8Array(n);
   const conditions = plan.conditions.map(() => new Uint8Array(n));
-  const total = n * (1 + plan.conditions.length);
+  const total = n * (1 + conditionCount);
+  const started = Date.now();
   let done = 0;
   let scratch: Float32Array | undefined;
+
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 0)) {
+    throw new RangeError(`workers must be a non-negative integer, got ${options.workers}`);
+  }
+  const pregenerated = options.pregenerated;
+  const corrupting = conditionCount > 0 && n > 0 && !pregenerated;
+  // Pools this run starts (and closes): size 0 = this thread only, also the fallback when no worker script is found.
+  const ownPools: CorruptionPool[] = [];
+  const startPool = (size: number) => {
+    const created = (size > 0 ? CorruptionPool.create(size) : undefined) ?? CorruptionPool.create(0)!;
+    ownPools.push(created);
+    return created;
+  };
+  let pool = options.pool ?? startPool(corrupting && options.workers !== undefined ? options.workers : 0);
+  // Default worker count: start them later, when the run proves long enough (see AUTO_AFTER_MS).
+  let autoWorkers = !options.pool && options.workers === undefined && corrupting ? defaultWorkerCount() : 0;
+  // Abort stops our own workers at once (their unfinished tasks reject with RunCancelled).
+  const onAbort = () => {
+    for (const own of ownPools) void own.terminate(new RunCancelled());
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
 
   const infer = async (images: readonly Image[], samples: readonly Sample[], what: string, into: Uint8Array, start: number) => {
     const count = images.length;
@@ -92,17 +189,100 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     throwIfAborted(signal);
   };
 
-  for (let start = 0; start < n; start += batchSize) {
-    throwIfAborted(signal);
-    const ids = plan.sampleIds.slice(start, start + batchSize);
-    const samples = await dataset.read(ids);
+  // Reading: one batch ahead.
+  const batchCount = Math.ceil(n / batchSize);
+  let batchesRead = 0;
+  const readNext = () => {
+    if (batchesRead >= batchCount) return undefined;
+    const start = batchesRead++ * batchSize;
+    const promise = dataset.read(plan.sampleIds.slice(start, start + batchSize));
+    promise.catch(ignore);
+    return { start, promise };
+  };
+  let ahead = readNext();
+  const openBatch = async (): Promise<Batch | undefined> => {
+    const current = ahead;
+    if (!current) return undefined;
+    const samples = await current.promise;
+    ahead = readNext();
     const images = samples.map((s) => s.image);
-    await infer(images, samples, 'clean', clean, start);
-    for (let k = 0; k < plan.conditions.length; k++) {
-      const { corruption, severity } = plan.conditions[k];
-      const corrupted = samples.map((s) => applyCorruption(s.image, corruption, severity, plan.preset, plan.seed, s.id));
-      await infer(corrupted, samples, `${corruption} s${severity}`, conditions[k], start);
+    const ids = samples.map((s) => s.id);
+    return { start: current.start, samples, ids, images: pool.size > 0 ? shareImages(images) : images };
+  };
+
+  // Steps in flight: with workers, keep tasks scheduled ahead of the step being inferred: two per worker (posted
+  // to it) and a few more that this thread runs itself when it would otherwise wait. In-thread: one step.
+  const queue: Step[] = [];
+  let tasksAhead = 0;
+  let open: Batch | undefined;
+  let nextCondition = conditionCount;
+  let exhausted = false;
+  const fill = async () => {
+    const maxTasksAhead = pool.size > 0 ? 3 * pool.size + 2 : 0;
+    while (!exhausted && (queue.length === 0 || tasksAhead < maxTasksAhead)) {
+      if (!open || nextCondition >= conditionCount) {
+        open = await openBatch();
+        if (!open) {
+          exhausted = true;
+          return;
+        }
+        nextCondition = -1;
+      }
+      const condition = nextCondition++;
+      if (condition < 0) {
+        queue.push({ batch: open, condition, tasks: 0 });
+        continue;
+      }
+      if (pregenerated) {
+        const batch = open;
+        const read = pregenerated(condition, batch.ids).then((samples) => matchingImages(samples, batch.samples, plan.conditions[condition]));
+        read.catch(ignore);
+        queue.push({ batch, condition, corrupted: read, tasks: 0 });
+        continue;
+      }
+      const { corruption, severity } = plan.conditions[condition];
+      const corrupted = pool.schedule(open.images, open.ids, { corruption, severity, preset: plan.preset, seed: plan.seed }, signal);
+      corrupted.catch(ignore); // awaited in order later; never an unhandled rejection meanwhile
+      const tasks = pool.tasksFor(open.images.length);
+      tasksAhead += tasks;
+      queue.push({ batch: open, condition, corrupted, pool, tasks });
     }
+  };
+
+  try {
+    await fill();
+    while (queue.length > 0) {
+      throwIfAborted(signal);
+      const step = queue.shift()!;
+      const { batch, condition } = step;
+      let images: Image[];
+      let what: string;
+      if (condition < 0) {
+        images = batch.images;
+        what = 'clean';
+      } else {
+        const { corruption, severity } = plan.conditions[condition];
+        what = `${corruption} s${severity}`;
+        // This thread runs queued corruption tasks itself until this step's images are there.
+        images = step.pool ? await step.pool.wait(step.corrupted!, { signal }) : await step.corrupted!;
+        tasksAhead -= step.tasks;
+      }
+      if (autoWorkers > 0) {
+        const elapsed = Date.now() - started;
+        if (elapsed >= AUTO_AFTER_MS) {
+          if (done > 0 && (elapsed * (total - done)) / done >= AUTO_REMAINING_MS) pool = startPool(autoWorkers);
+          autoWorkers = 0;
+        }
+      }
+      // Give the workers their next tasks before this thread gets busy with inference.
+      await fill();
+      throwIfAborted(signal);
+      await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start);
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const step of queue) step.corrupted?.catch(ignore);
+    await Promise.all(ownPools.map((own) => own.close()));
   }
   return { clean, conditions };
 }

@@ -1,0 +1,152 @@
+// Bench (b): throughput of the real executePlan (read -> corrupt -> preprocess -> infer) on the two demo models,
+// as a ratio to raw onnxruntime inference of the same batches.
+//
+// Fair comparison: a run pushes n x (1 + conditions) images through the model (clean + every condition), so both
+// sides are counted in images through the model per second. "Raw" runs the same session (same threads and
+// options) on the same batch size, on tensors preprocessed in advance, (1 + conditions) passes over the samples.
+// The plan: every implemented corruption at severity 3 over all the demo's samples.
+// Also shown: corruption alone (the pool, no inference) as images per second, which bounds the pipeline when
+// corrupting a sample costs more than inferring it.
+import { preprocessBatch } from '../src/server/engine/model/preprocess';
+import { implementedCorruptions } from '../src/server/engine/perturb/image/registry';
+import { corruptBatch, defaultWorkerCount, setDefaultWorkerEntry, shareImages, type CorruptionPool } from '../src/server/engine/run/corruption-pool';
+import { DEFAULT_BATCH_SIZE, executePlan, type ExecuteOptions } from '../src/server/engine/run/execute-plan';
+import { resolvePreset, type RunPlan } from '../src/server/engine/run/plan';
+import { closeDemo, cores, fmt, median, openDemo, pad, padLeft, warmPool, workerEntry, type Demo } from './common';
+
+const REPEATS = 3;
+const TARGET_RATIO = 0.85;
+
+function planFor(demo: Demo): RunPlan {
+  const { config, dataset } = demo;
+  return {
+    kind: 'full',
+    seed: config.seed,
+    preset: resolvePreset(config.preset, config.input.height, config.input.width),
+    sampleIds: Array.from({ length: dataset.count }, (_, i) => i),
+    conditions: implementedCorruptions().map((c) => ({ corruption: c.name, severity: 3 })),
+    skipped: [],
+  };
+}
+
+/** Images through the model per second for raw inference: (1 + conditions) passes over pre-made batches. */
+async function rawThroughput(demo: Demo, plan: RunPlan, batchSize: number): Promise<number> {
+  const { model, dataset, config } = demo;
+  const batches: { tensor: Float32Array; rows: number }[] = [];
+  for (let start = 0; start < plan.sampleIds.length; start += batchSize) {
+    const samples = await dataset.read(plan.sampleIds.slice(start, start + batchSize));
+    batches.push({ tensor: preprocessBatch(samples.map((s) => s.image), config.input).slice(), rows: samples.length });
+  }
+  const passes = 1 + plan.conditions.length;
+  for (const b of batches) await model.infer(b.tensor, b.rows); // warm up
+  const rates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t = performance.now();
+    for (let p = 0; p < passes; p++) for (const b of batches) await model.infer(b.tensor, b.rows);
+    rates.push((plan.sampleIds.length * passes) / ((performance.now() - t) / 1000));
+  }
+  return median(rates);
+}
+
+/** Images through the model per second for executePlan with the options (pools it starts use the built worker). */
+async function pipelineThroughput(demo: Demo, plan: RunPlan, options: ExecuteOptions): Promise<number> {
+  const images = plan.sampleIds.length * (1 + plan.conditions.length);
+  const run = () => executePlan(plan, demo.dataset, demo.model, demo.config.input, options);
+  await run(); // warm up
+  const rates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t = performance.now();
+    await run();
+    rates.push(images / ((performance.now() - t) / 1000));
+  }
+  return median(rates);
+}
+
+/** Corruption alone through the pool (no inference), in the same images-through-the-model units. */
+async function corruptionOnlyThroughput(demo: Demo, plan: RunPlan, pool: CorruptionPool, batchSize: number): Promise<number> {
+  const images = plan.sampleIds.length * (1 + plan.conditions.length);
+  const once = async () => {
+    for (let start = 0; start < plan.sampleIds.length; start += batchSize) {
+      const samples = await demo.dataset.read(plan.sampleIds.slice(start, start + batchSize));
+      const shared = shareImages(samples.map((s) => s.image));
+      const ids = samples.map((s) => s.id);
+      // All conditions of the batch in flight at once, as the pipeline keeps the workers busy.
+      await Promise.all(plan.conditions.map((c) => corruptBatch(shared, ids, { corruption: c.corruption, severity: c.severity, preset: plan.preset, seed: plan.seed }, { pool, help: false })));
+    }
+  };
+  await once();
+  const rates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t = performance.now();
+    await once();
+    rates.push(images / ((performance.now() - t) / 1000));
+  }
+  return median(rates);
+}
+
+export interface PipelineResult {
+  readonly demo: string;
+  readonly raw: number;
+  readonly pipeline: number;
+}
+
+export async function benchPipeline(log: (line: string) => void, demos = ['fashion-mnist', 'cifar-synth']): Promise<PipelineResult[]> {
+  const defaultWorkers = defaultWorkerCount();
+  const all = cores();
+  // Pools that executePlan starts use the built worker, as in the CLI and the server.
+  setDefaultWorkerEntry(workerEntry());
+  const results: PipelineResult[] = [];
+  const row = (label: string, rate: number, raw: number) => log(`  ${pad(label, 62)}${padLeft(fmt(rate, 0), 8)} img/s ${padLeft(fmt(rate / raw, 2), 6)}x raw`);
+  log(`images through the model per second, median of ${REPEATS} runs after a warm-up run; batch ${DEFAULT_BATCH_SIZE} unless said`);
+  for (const name of demos) {
+    let headline: { raw: number; perRun: number; warm: number } | undefined;
+    for (const threads of [1, 2]) {
+      const demo = await openDemo(name, threads);
+      try {
+        const plan = planFor(demo);
+        const n = plan.sampleIds.length;
+        if (threads === 1) log(`${name}: ${n} samples x (1 clean + ${plan.conditions.length} conditions: every implemented corruption, severity 3) = ${n * (1 + plan.conditions.length)} images`);
+        log(` onnxruntime intraOpNumThreads ${threads}, allow_spinning 0:`);
+        const raw = await rawThroughput(demo, plan, DEFAULT_BATCH_SIZE);
+        log(`  ${pad('raw inference (same session and batches, tensors made in advance)', 62)}${padLeft(fmt(raw, 0), 8)} img/s`);
+        const pool = await warmPool(defaultWorkers);
+        try {
+          if (threads === 2) {
+            row(`pipeline, ${defaultWorkers} worker(s), warm pool`, await pipelineThroughput(demo, plan, { pool }), raw);
+            continue;
+          }
+          row('pipeline, workers: 0 (everything in the main thread)', await pipelineThroughput(demo, plan, { workers: 0 }), raw);
+          const perRun = await pipelineThroughput(demo, plan, {});
+          row(`pipeline, default (${defaultWorkers} worker(s) once the run proves long; CLI, server)`, perRun, raw);
+          row(`pipeline, workers: ${defaultWorkers}, started at once for the run`, await pipelineThroughput(demo, plan, { workers: defaultWorkers }), raw);
+          const warm = await pipelineThroughput(demo, plan, { pool });
+          row(`pipeline, ${defaultWorkers} worker(s), warm pool (a pool kept across runs)`, warm, raw);
+          for (const batchSize of [32, 128]) row(`pipeline, ${defaultWorkers} worker(s), warm pool, batch ${batchSize}`, await pipelineThroughput(demo, plan, { pool, batchSize }), raw);
+          row(`corruption alone, ${defaultWorkers} worker(s), no inference (what they can feed)`, await corruptionOnlyThroughput(demo, plan, pool, DEFAULT_BATCH_SIZE), raw);
+          headline = { raw, perRun, warm };
+        } finally {
+          await pool.close();
+        }
+        if (all !== defaultWorkers) {
+          const wide = await warmPool(all);
+          try {
+            row(`pipeline, ${all} workers (one per core), warm pool`, await pipelineThroughput(demo, plan, { pool: wide }), raw);
+          } finally {
+            await wide.close();
+          }
+        }
+      } finally {
+        await closeDemo(demo);
+      }
+    }
+    if (headline) {
+      const { raw, perRun, warm } = headline;
+      results.push({ demo: name, raw, pipeline: perRun });
+      log(
+        `${perRun / raw >= TARGET_RATIO ? 'PASS' : 'MISS'} ${name}: default pipeline ${fmt(perRun, 0)} img/s = ${fmt(perRun / raw, 2)}x raw inference ` +
+          `(warm pool ${fmt(warm / raw, 2)}x; target >= ${TARGET_RATIO}x)`,
+      );
+    }
+  }
+  return results;
+}

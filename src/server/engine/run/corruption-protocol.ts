@@ -1,0 +1,123 @@
+// The messages between the corruption pool (corruption-pool.ts, main thread) and its workers
+// (corruption-worker.ts), and the error (de)serialisation that lets an InputError thrown inside a worker
+// arrive on the main thread as the same InputError (message, kind, code, file, place, configPath, fix).
+import { InputError, type InputErrorDetails } from '../errors';
+import type { Image, ParameterPreset } from '../types';
+
+/** One corruption at one severity, applied with the run's preset and seed. */
+export interface CorruptionJob {
+  readonly corruption: string;
+  readonly severity: number;
+  readonly preset: ParameterPreset;
+  readonly seed: number;
+}
+
+/**
+ * Images packed in one buffer: image i is `dims[4i]` x `dims[4i+1]` x `dims[4i+2]` (height, width, channels)
+ * starting at byte `dims[4i+3]` of `buffer`. One buffer per message instead of one per image: posting many
+ * small typed arrays costs ~20x more than posting one.
+ */
+export interface PackedImages {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly dims: readonly number[];
+}
+
+/**
+ * Main -> worker: corrupt the packed images (the samples `sampleIds`, same order). The source buffer is a
+ * SharedArrayBuffer (shared, not copied; the worker never writes into it) or a transferred ArrayBuffer.
+ */
+export interface CorruptRequest extends CorruptionJob {
+  readonly id: number;
+  readonly sampleIds: readonly number[];
+  readonly images: PackedImages;
+}
+
+/** Worker -> main: the corrupted images packed in one transferred buffer, or the error of the first failing image. */
+export type CorruptReply =
+  | { readonly id: number; readonly ok: true; readonly images: PackedImages }
+  | { readonly id: number; readonly ok: false; readonly error: WireError };
+
+/** An error as plain data (structured-clone safe). */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  /** Present for an InputError. */
+  readonly details?: InputErrorDetails;
+}
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof InputError) {
+    return { name: error.name, message: error.message, stack: error.stack, details: cloneable(error.details) };
+  }
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: String(error) };
+}
+
+/** The details as they are when structured clone can copy them (keeps keys whose value is undefined), else via JSON. */
+function cloneable(details: InputErrorDetails): InputErrorDetails {
+  try {
+    return structuredClone(details);
+  } catch {
+    return JSON.parse(JSON.stringify(details)) as InputErrorDetails;
+  }
+}
+
+const ERROR_TYPES: Record<string, new (message: string) => Error> = { RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+/** Rebuilds the error on the receiving side: an InputError stays an InputError with the same details. */
+export function fromWireError(wire: WireError): Error {
+  let error: Error;
+  if (wire.details) {
+    error = new InputError(wire.message, wire.details);
+  } else {
+    const Type = ERROR_TYPES[wire.name] ?? Error;
+    error = new Type(wire.message);
+    if (error.name !== wire.name) error.name = wire.name;
+  }
+  if (wire.stack) error.stack = `${wire.stack}\n    at (corruption worker thread)`;
+  return error;
+}
+
+/** Views of the packed images (no copy). */
+export function unpackImages(packed: PackedImages): Image[] {
+  const { buffer, dims } = packed;
+  const images: Image[] = new Array(dims.length / 4);
+  for (let i = 0, k = 0; k < dims.length; i++, k += 4) {
+    const height = dims[k];
+    const width = dims[k + 1];
+    const channels = dims[k + 2];
+    images[i] = { height, width, channels, pixels: new Uint8Array(buffer, dims[k + 3], height * width * channels) };
+  }
+  return images;
+}
+
+/**
+ * The images as one buffer. Shared: when they already lie in one SharedArrayBuffer (as `shareImages` makes them),
+ * that buffer with their offsets, without copying; otherwise a copy into a new SharedArrayBuffer. Not shared:
+ * always a copy into a new ArrayBuffer (which the caller may transfer without detaching anyone else's memory).
+ */
+export function packImages(images: readonly Image[], shared: boolean): PackedImages {
+  const dims: number[] = new Array(images.length * 4);
+  const first = images[0]?.pixels.buffer;
+  let inPlace = shared && first instanceof SharedArrayBuffer;
+  let bytes = 0;
+  images.forEach((image, i) => {
+    if (image.pixels.buffer !== first || image.pixels.length !== image.height * image.width * image.channels) inPlace = false;
+    dims[4 * i] = image.height;
+    dims[4 * i + 1] = image.width;
+    dims[4 * i + 2] = image.channels;
+    dims[4 * i + 3] = image.pixels.byteOffset;
+    bytes += image.pixels.byteLength;
+  });
+  if (inPlace) return { buffer: first as ArrayBuffer | SharedArrayBuffer, dims };
+  const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const target = new Uint8Array(buffer);
+  let offset = 0;
+  images.forEach((image, i) => {
+    target.set(image.pixels, offset);
+    dims[4 * i + 3] = offset;
+    offset += image.pixels.byteLength;
+  });
+  return { buffer, dims };
+}

@@ -1,0 +1,36 @@
+// A corruption worker thread (started by corruption-pool.ts; bundled as dist/corruption-worker.js). It applies
+// one corruption at one severity to a chunk of images per request, through applyCorruption, so every image is
+// seeded by (run seed, corruption, severity, sample id) exactly as in the main thread. The corrupted images go
+// back packed in one transferred buffer; an error goes back as data (an InputError keeps its details).
+import { parentPort } from 'node:worker_threads';
+import { applyCorruption } from '../perturb/image/registry';
+import type { Image } from '../types';
+import { packImages, toWireError, unpackImages, type CorruptReply, type CorruptRequest } from './corruption-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('corruption-worker must run in a worker thread');
+
+async function corrupt(request: CorruptRequest): Promise<Image[]> {
+  const sources = unpackImages(request.images);
+  const out: Image[] = new Array(sources.length);
+  for (let i = 0; i < sources.length; i++) {
+    const result: Image | Promise<Image> = applyCorruption(sources[i], request.corruption, request.severity, request.preset, request.seed, request.sampleIds[i]);
+    // applyCorruption is synchronous today; an asynchronous corruption (a codec) would return a promise.
+    out[i] = result instanceof Promise ? await result : result;
+  }
+  return out;
+}
+
+port.on('message', (request: CorruptRequest) => {
+  corrupt(request).then(
+    (images) => {
+      const packed = packImages(images, false);
+      const reply: CorruptReply = { id: request.id, ok: true, images: packed };
+      port.postMessage(reply, [packed.buffer as ArrayBuffer]);
+    },
+    (error: unknown) => {
+      const reply: CorruptReply = { id: request.id, ok: false, error: toWireError(error) };
+      port.postMessage(reply);
+    },
+  );
+});
