@@ -140,3 +140,43 @@ test('a data file whose shape disagrees with the config is an error on the data 
   await save(original);
   await server.waitForDiagnostics(() => configDiagnostics().length === 0, 30_000, 'no diagnostics');
 });
+
+test('an unknown corruption is an error on its entry suggesting the closest name', async () => {
+  const text = original.replace('"gaussian_blur"]', '"gausian_blur"]');
+  await edit(text);
+  await server.waitForDiagnostics(() => configDiagnostics().some((d) => d.code === 'unknown-corruption'), 10_000, 'unknown-corruption');
+  const d = configDiagnostics().find((x) => x.code === 'unknown-corruption')!;
+  assert.equal(textOf(text, d), '"gausian_blur"');
+  assert.match(messageOf(d), /Did you mean "gaussian_blur"\?/);
+  await edit(original);
+  await server.waitForDiagnostics(() => configDiagnostics().length === 0, 10_000, 'no diagnostics');
+});
+
+test('a severity out of 1..5 is an error on the value', async () => {
+  const text = original.replace('"severities": [3]', '"severities": [7]');
+  await edit(text);
+  await server.waitForDiagnostics(() => configDiagnostics().some((d) => d.severity === DiagnosticSeverity.Error), 10_000, 'an error');
+  const d = configDiagnostics().find((x) => x.severity === DiagnosticSeverity.Error)!;
+  assert.equal(textOf(text, d), '7');
+  assert.match(messageOf(d), /must be <= 5/);
+  await edit(original);
+  await server.waitForDiagnostics(() => configDiagnostics().length === 0, 10_000, 'no diagnostics');
+});
+
+test('a CIFAR-10-C folder that lacks files is an error on data.path naming them', async () => {
+  const folderC = path.join(folder, 'CIFAR-10-C');
+  await fs.mkdir(folderC, { recursive: true });
+  await fs.writeFile(path.join(folderC, 'labels.npy'), await fs.readFile(path.join(folder, 'data', 'y.npy')));
+  const text = original.replace(
+    '"data": { "format": "npy", "x": "data/x.npy", "y": "data/y.npy" }',
+    '"data": { "format": "cifar10-c", "path": "CIFAR-10-C", "clean": { "format": "npy", "x": "data/x.npy", "y": "data/y.npy" } }',
+  );
+  assert.notEqual(text, original);
+  await save(text);
+  await server.waitForDiagnostics(() => configDiagnostics().some((d) => d.code === 'pregenerated-missing'), 30_000, 'pregenerated-missing');
+  const d = configDiagnostics().find((x) => x.code === 'pregenerated-missing')!;
+  assert.equal(textOf(text, d), '"CIFAR-10-C"');
+  assert.match(messageOf(d), /lacks gaussian_noise\.npy, gaussian_blur\.npy/);
+  await save(original);
+  await server.waitForDiagnostics(() => configDiagnostics().length === 0, 30_000, 'no diagnostics');
+});
