@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       conditions: implementedCorruptions()
         .slice(0, 4)
         .map((c) => ({ corruption: c.name, severity: 3 })),
-      skipped: [],
+
     };
     let peakHeap = 0;
     let peakBuffers = 0;

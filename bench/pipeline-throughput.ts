@@ -25,7 +25,7 @@ function planFor(demo: Demo): RunPlan {
     preset: resolvePreset(config.preset, config.input.height, config.input.width),
     sampleIds: Array.from({ length: dataset.count }, (_, i) => i),
     conditions: implementedCorruptions().map((c) => ({ corruption: c.name, severity: 3 })),
-    skipped: [],
+
   };
 }
 

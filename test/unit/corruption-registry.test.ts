@@ -120,11 +120,11 @@ test('severities other than the integers 1..5 are rejected', () => {
   assert.throws(() => blur.apply(image, 6, { preset: 'cifar', random: { next: () => 0, normal: () => 0 } }), inputError('severity-out-of-range'));
 });
 
-test('a known but unimplemented corruption is an InputError (or all 19 are implemented)', () => {
-  const image = makeImage(8, 8, 3);
-  const missing = CORRUPTION_NAMES.find((n) => !getCorruption(n));
-  if (missing === undefined) assert.equal(implementedCorruptions().length, 19);
-  else assert.throws(() => applyCorruption(image, missing, 1, 'cifar', 0, 0), inputError('corruption-not-implemented'));
+test('all 19 corruptions are implemented', () => {
+  assert.deepEqual(
+    implementedCorruptions().map((c) => c.name),
+    [...CORRUPTION_NAMES],
+  );
 });
 
 test('same (seed, corruption, severity, sample id) gives byte-identical output', () => {

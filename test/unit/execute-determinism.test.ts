@@ -49,7 +49,7 @@ function allConditions(severities: readonly number[]): Condition[] {
 }
 
 function planOf(conditions: readonly Condition[], sampleIds: readonly number[], seed = 11): RunPlan {
-  return { kind: 'full', seed, preset: 'cifar', sampleIds, conditions, skipped: [] };
+  return { kind: 'full', seed, preset: 'cifar', sampleIds, conditions };
 }
 
 /**

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { InputError, isInputError } from '../engine/errors';
 import { gridLayout, renderCorruptionGrid } from '../engine/outputs/corruption-grid';
 import { checkSeverity } from '../engine/perturb/image/common';
-import { applyCorruption, CORRUPTION_NAMES, getCorruption, implementedCorruptions, isCorruptionName, suggestCorruption } from '../engine/perturb/image/registry';
+import { applyCorruption, CORRUPTION_NAMES, getCorruption, suggestCorruption } from '../engine/perturb/image/registry';
 import { resolvePreset } from '../engine/run/plan';
 import type { Image, ParameterPreset } from '../engine/types';
 import { TOOL_NAME } from '../engine/version';
@@ -52,10 +52,6 @@ function parseSeverity(text: string): number {
 /** The corruption name, or a UsageError with the closest known name. */
 function checkCorruptionName(name: string): string {
   if (getCorruption(name)) return name;
-  if (isCorruptionName(name)) {
-    const available = implementedCorruptions().map((c) => c.name);
-    throw new UsageError(`the corruption '${name}' is not implemented yet; implemented: ${available.join(', ')}`);
-  }
   const suggestion = suggestCorruption(name);
   throw new UsageError(
     suggestion

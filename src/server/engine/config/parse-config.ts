@@ -7,7 +7,7 @@ import schema from '../../../../schemas/robustness.schema.json';
 import type { Config, DataSpec, SuiteSpec } from './config';
 import { DEFAULT_ACCURACY_DROP, DEFAULT_SMOKE_CORRUPTIONS, DEFAULT_SMOKE_SAMPLES } from './config';
 import type { ConfigPath } from '../errors';
-import { BENCHMARK_CORRUPTIONS, CORRUPTION_NAMES, getCorruption } from '../perturb/image/registry';
+import { BENCHMARK_CORRUPTIONS, CORRUPTION_NAMES } from '../perturb/image/registry';
 
 export type ProblemSeverity = 'error' | 'warning' | 'info';
 
@@ -245,20 +245,6 @@ export function parseConfig(text: string, file: string): ParsedConfig {
           ? [...DEFAULT_SMOKE_CORRUPTIONS]
           : [...CORRUPTION_NAMES]
         : expandCorruptions(section.corruptions);
-    const pregenerated = value.data?.format === 'cifar10-c' || value.data?.format === 'imagenet-c';
-    if (Array.isArray(section.corruptions) && !pregenerated) {
-      section.corruptions.forEach((name, index) => {
-        if (!getCorruption(name as string)) {
-          problems.push({
-            severity: 'warning',
-            code: 'corruption-not-implemented',
-            message: `"${name}" is not implemented in this version of Robustness Lens yet; the ${key} run skips it.`,
-            path: [key, 'corruptions', index],
-            ...rangeOfPath(tree, [key, 'corruptions', index]),
-          });
-        }
-      });
-    }
     return {
       samples: (section.samples as number | undefined) ?? (key === 'smoke' ? DEFAULT_SMOKE_SAMPLES : undefined),
       corruptions,

@@ -34,9 +34,6 @@ export function formatResultsTable(results: Results): string {
     const relative = summary.relativeMCE === null ? '' : `, relative mCE ${(summary.relativeMCE * 100).toFixed(1)}%`;
     lines.push(`mCE ${(summary.mCE * 100).toFixed(1)}%${relative} (normalised by ${summary.normalisation})`);
   }
-  if (results.skipped.length > 0) {
-    lines.push(`skipped ${results.skipped.length}: ${results.skipped.map((s) => s.corruption).join(', ')} (${results.skipped[0].reason})`);
-  }
   const comparison = results.comparison;
   if (comparison) {
     if (!comparison.comparable) lines.push(`baseline ${comparison.baseline} does not compare: ${comparison.reason}`);

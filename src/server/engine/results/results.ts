@@ -54,8 +54,6 @@ export interface Results {
   readonly clean: { readonly accuracy: number; readonly correct: number; readonly n: number };
   readonly corruptions: readonly ConditionResult[];
   readonly summary: CorruptionSummary;
-  /** Requested corruptions that were not run, with the reason. */
-  readonly skipped: readonly { readonly corruption: string; readonly reason: string }[];
   /**
    * Per-sample outcomes, compact: the sample ids used, and for 'clean' and each 'corruption/severity' a
    * base64 bit set (bit i set = sample ids[i] classified correctly).

@@ -71,7 +71,6 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
         clean: { accuracy: cleanCorrect / n, correct: cleanCorrect, n },
         corruptions,
         summary: summariseCorruptions(cleanCorrect / n, corruptions, normaliser),
-        skipped: plan.skipped,
         samples: { ids: plan.sampleIds, correct: correctBits },
       };
     } finally {

@@ -1,9 +1,8 @@
 // A run plan: plain data saying which samples, corruptions and severities a run evaluates.
 // Smoke and full runs differ only in their plan.
-import { isPregenerated, type Config } from '../config/config';
+import type { Config } from '../config/config';
 import type { ParameterPreset } from '../types';
 import type { RunKind } from '../results/results';
-import { getCorruption } from '../perturb/image/registry';
 import { seedFor } from '../perturb/random';
 
 export interface Condition {
@@ -18,7 +17,6 @@ export interface RunPlan {
   /** Sample ids, ascending. */
   readonly sampleIds: readonly number[];
   readonly conditions: readonly Condition[];
-  readonly skipped: readonly { readonly corruption: string; readonly reason: string }[];
 }
 
 /** The documented rule of "preset": "auto": cifar parameters below 112 pixels on the shorter side, imagenet otherwise. */
@@ -43,15 +41,8 @@ export function chooseSamples(total: number, count: number | undefined, seed: nu
 
 export function planRun(config: Config, kind: RunKind, datasetCount: number, seed = config.seed): RunPlan {
   const suite = kind === 'smoke' ? config.smoke : config.full;
-  const skipped: { corruption: string; reason: string }[] = [];
   const conditions: Condition[] = [];
-  // Pre-generated corruptions are read, not made: every named corruption can run.
-  const generated = !isPregenerated(config.data);
   for (const corruption of suite.corruptions) {
-    if (generated && !getCorruption(corruption)) {
-      skipped.push({ corruption, reason: 'not implemented in this version yet' });
-      continue;
-    }
     for (const severity of suite.severities) conditions.push({ corruption, severity });
   }
   return {
@@ -60,6 +51,5 @@ export function planRun(config: Config, kind: RunKind, datasetCount: number, see
     preset: resolvePreset(config.preset, config.input.height, config.input.width),
     sampleIds: chooseSamples(datasetCount, suite.samples, seed),
     conditions,
-    skipped,
   };
 }

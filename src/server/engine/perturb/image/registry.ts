@@ -134,20 +134,12 @@ export function suggestCorruption(name: string): string | undefined {
 
 /**
  * Applies one corruption at one severity to one image with the parameter preset, drawing its random numbers from
- * the stream seeded by (runSeed, name, severity, sampleId). Throws InputError for an unknown name, a severity
- * that is not an integer 1..5, or a corruption that is not implemented yet.
+ * the stream seeded by (runSeed, name, severity, sampleId). Throws InputError for an unknown name or a severity
+ * that is not an integer 1..5.
  */
 export function applyCorruption(image: Image, name: string, severity: number, preset: ParameterPreset, runSeed: number, sampleId: number): Image {
   const corruption = BY_NAME.get(name);
   if (!corruption) {
-    if (isCorruptionName(name)) {
-      const available = implementedCorruptions().map((c) => c.name);
-      throw new InputError(`the corruption '${name}' is not implemented yet`, {
-        kind: 'config',
-        code: 'corruption-not-implemented',
-        fix: `remove it from the list for now; implemented: ${available.join(', ')}`,
-      });
-    }
     const suggestion = suggestCorruption(name);
     throw new InputError(`unknown corruption '${name}'`, {
       kind: 'config',
