@@ -1,7 +1,10 @@
 // The corruptions against the outputs of the original ImageNet-C / CIFAR-10-C code
 // (/work/shared/reference/corruptions, see PARAMETERS.md there):
 // - deterministic corruptions pixel for pixel: mean absolute difference <= 1 grey level per severity;
-// - random corruptions by their change statistics averaged over 16 independent draws.
+// - random corruptions by their change statistics averaged over 16 independent draws;
+// - gaussian, shot and speckle noise also bit for bit when given numpy's random stream (the reference outputs were
+//   made with np.random.seed(0) before each corruption and severity): with any RandomSource other than the seeded
+//   generator they apply the reference formula draw by draw, which pins the formulas the fast samplers follow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,8 +12,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { parseNpy } from '../../src/server/engine/data/npy';
-import { applyCorruption, CORRUPTION_NAMES } from '../../src/server/engine/perturb/image/registry';
-import type { Image, ParameterPreset } from '../../src/server/engine/types';
+import { applyCorruption, CORRUPTION_NAMES, getCorruption } from '../../src/server/engine/perturb/image/registry';
+import type { Image, ParameterPreset, RandomSource } from '../../src/server/engine/types';
 
 const REFERENCE_DIR = process.env.ROBUSTNESS_REFERENCE_DIR ?? '/work/shared/reference/corruptions';
 
@@ -149,6 +152,86 @@ for (const c of CASES) {
         }
       }
       assert.deepEqual(problems, [], `${name} (${c.preset}) differs from the reference`);
+    });
+  }
+}
+
+/**
+ * numpy's legacy RandomState after np.random.seed(seed): MT19937 (init_genrand), random_sample from two outputs
+ * (53 bits), and legacy_gauss (polar method, returns f * x2 first and caches f * x1).
+ */
+class NumpyLegacyRandom implements RandomSource {
+  private readonly mt = new Uint32Array(624);
+  private index = 624;
+  private gauss = 0;
+  private hasGauss = false;
+
+  constructor(seed: number) {
+    this.mt[0] = seed >>> 0;
+    for (let i = 1; i < 624; i++) {
+      const prev = this.mt[i - 1] ^ (this.mt[i - 1] >>> 30);
+      this.mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
+    }
+  }
+
+  private nextUint32(): number {
+    const mt = this.mt;
+    if (this.index >= 624) {
+      for (let k = 0; k < 624; k++) {
+        const y = (mt[k] & 0x80000000) | (mt[(k + 1) % 624] & 0x7fffffff);
+        mt[k] = mt[(k + 397) % 624] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+      }
+      this.index = 0;
+    }
+    let y = mt[this.index++];
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
+  }
+
+  next(): number {
+    const a = this.nextUint32() >>> 5;
+    const b = this.nextUint32() >>> 6;
+    return (a * 67108864 + b) / 9007199254740992;
+  }
+
+  normal(): number {
+    if (this.hasGauss) {
+      this.hasGauss = false;
+      return this.gauss;
+    }
+    let x1: number;
+    let x2: number;
+    let r2: number;
+    do {
+      x1 = 2 * this.next() - 1;
+      x2 = 2 * this.next() - 1;
+      r2 = x1 * x1 + x2 * x2;
+    } while (r2 >= 1 || r2 === 0);
+    const f = Math.sqrt((-2 * Math.log(r2)) / r2);
+    this.gauss = f * x1;
+    this.hasGauss = true;
+    return f * x2;
+  }
+}
+
+for (const c of CASES) {
+  for (const name of ['gaussian_noise', 'shot_noise', 'speckle_noise'] as const) {
+    test(`${name} (${c.preset} preset) replaying numpy's random stream gives the reference output bit for bit`, async () => {
+      const { image, reference } = await load(c);
+      const corruption = getCorruption(name);
+      assert.ok(corruption);
+      const n = image.pixels.length;
+      const index = CORRUPTION_NAMES.indexOf(name);
+      for (let severity = 1; severity <= 5; severity++) {
+        const out = corruption.apply(image, severity, { preset: c.preset, random: new NumpyLegacyRandom(0) });
+        const offset = (index * 5 + severity - 1) * n;
+        let differing = 0;
+        for (let i = 0; i < n; i++) if (out.pixels[i] !== reference[offset + i]) differing++;
+        assert.equal(differing, 0, `${name} severity ${severity}: ${differing} values differ`);
+      }
     });
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRandom, fnv1a32, poisson, seedFor, Xoshiro128 } from '../../src/server/engine/perturb/random';
+import { buildByteAliasTable, createRandom, fnv1a32, normalProbability, poisson, seedFor, Xoshiro128 } from '../../src/server/engine/perturb/random';
 import type { RandomSource } from '../../src/server/engine/types';
 
 // The first outputs of seedFor(0, 'gaussian_noise', 1, 0) and the name hash, pinned.
@@ -139,4 +139,69 @@ test('poisson draws have mean and variance lambda, for small and large lambda', 
     assert.ok(Math.abs(variance - lambda) <= 0.05 * lambda + 1e-12, `lambda ${lambda}: variance ${variance}`);
   }
   assert.equal(random.poisson(0), 0);
+});
+
+test('normal draws follow N(0, 1): Kolmogorov-Smirnov on 200k draws, and the ziggurat tail beyond 3.654', () => {
+  const random = seedFor(12, 'normal-ks', 1, 0);
+  const n = 200_000;
+  const z = new Float64Array(n);
+  for (let i = 0; i < n; i++) z[i] = random.normal();
+  z.sort();
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const cdf = normalProbability(-Infinity, z[i]);
+    d = Math.max(d, (i + 1) / n - cdf, cdf - i / n);
+  }
+  // The 1% critical value of the KS statistic is 1.63 / sqrt(n) = 0.0036.
+  assert.ok(d < 1.63 / Math.sqrt(n), `KS statistic ${d}`);
+  // The tail (sampled separately): expected share 2 * 1.29e-4 = 2.58e-4, i.e. ~52 of 200k (sd ~7).
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (Math.abs(z[i]) > 3.6541528853610088) tail++;
+  assert.ok(tail > 52 - 25 && tail < 52 + 25, `values beyond the ziggurat base: ${tail}`);
+});
+
+test('normalProbability: standard normal interval probabilities to ~1e-15', () => {
+  const close = (a: number, b: number, rel: number) => assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${a} vs ${b}`);
+  close(normalProbability(-Infinity, 0), 0.5, 1e-14);
+  close(normalProbability(-1, 1), 0.6826894921370859, 1e-14);
+  close(normalProbability(-Infinity, -3), 0.0013498980316300933, 1e-12);
+  close(normalProbability(5, Infinity), 2.866515718791933e-7, 1e-12);
+  close(normalProbability(0.1, 0.2), 0.039431872162074, 1e-12); // reference values: scipy.stats.norm
+  assert.equal(normalProbability(1, 1), 0);
+  assert.equal(normalProbability(2, 1), 0);
+});
+
+test('byte alias tables represent the probabilities to within 2^-32 and sample them', () => {
+  const weights = new Float64Array(256);
+  weights[0] = 0.5;
+  weights[3] = 1e-9;
+  weights[100] = 0.25;
+  for (let b = 200; b < 256; b++) weights[b] = (b - 199) / 1000;
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const threshold = new Uint32Array(512);
+  const alias = new Uint8Array(512);
+  buildByteAliasTable(weights, threshold, alias, 256);
+  // Probability of each byte as the table gives it: column j keeps j below its threshold, else gives alias[j].
+  const probability = new Float64Array(256);
+  for (let j = 0; j < 256; j++) {
+    probability[j] += threshold[256 + j] / 2 ** 32;
+    probability[alias[256 + j]] += (2 ** 24 - threshold[256 + j]) / 2 ** 32;
+  }
+  for (let b = 0; b < 256; b++) assert.ok(Math.abs(probability[b] - weights[b] / sum) <= 2 ** -32, `byte ${b}: ${probability[b]} vs ${weights[b] / sum}`);
+  // Sampling with one 32-bit draw per value.
+  const random = new Xoshiro128(5, 6, 7, 8);
+  const counts = new Float64Array(256);
+  const n = 100_000;
+  for (let i = 0; i < n; i++) {
+    const u = random.nextUint32();
+    const j = u >>> 24;
+    counts[(u & 0xffffff) < threshold[256 + j] ? j : alias[256 + j]]++;
+  }
+  for (const b of [0, 100, 255]) {
+    const p = weights[b] / sum;
+    assert.ok(Math.abs(counts[b] / n - p) < 5 * Math.sqrt((p * (1 - p)) / n), `byte ${b}: ${counts[b] / n} vs ${p}`);
+  }
+  assert.equal(counts[1] + counts[2] + counts[150], 0);
+  assert.throws(() => buildByteAliasTable(new Float64Array(256), threshold, alias), RangeError);
+  assert.throws(() => buildByteAliasTable(new Float64Array(10), threshold, alias), RangeError);
 });

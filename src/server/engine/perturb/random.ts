@@ -2,10 +2,17 @@
 //
 // Generator: xoshiro128** (Blackman & Vigna), 128 bits of state, 32-bit outputs, period 2^128 - 1, passes
 // BigCrush. Every operation is a 32-bit integer operation (Math.imul, shifts), so the stream is the same on
-// every machine. Uniforms use 53 bits (two outputs). Normals use Marsaglia's polar method with the spare value
-// cached; Poisson draws use Knuth's multiplication method for small means and Hoermann's PTRS (the algorithm
-// numpy uses) for means >= 10. Math.log / Math.exp / Math.sqrt are deterministic in V8 (fdlibm ports and
-// IEEE sqrt), so the same seed gives the same bytes on every machine. Math.random is never used.
+// every machine. Uniforms use 53 bits (two outputs). Normals use the Marsaglia-Tsang ziggurat with 256 layers
+// (one 32-bit output per draw ~99% of the time: 8 bits pick the layer, 1 bit the sign, 23 bits the position in
+// the layer, so the values lie on a grid of at most 4.4e-7; the wedges and the tail beyond r = 3.654 are sampled
+// exactly with 53-bit uniforms). Poisson draws use Knuth's multiplication method for small means and Hoermann's
+// PTRS (the algorithm numpy uses) for means >= 10. Math.log / Math.exp / Math.sqrt are deterministic in V8
+// (fdlibm ports and IEEE sqrt), and the ziggurat tables are computed with them at load time, so the same seed
+// gives the same bytes on every machine. Math.random is never used.
+//
+// Also here: byte alias tables (Walker / Vose, one 32-bit draw per sample) and standard-normal interval
+// probabilities, with which the noise corruptions sample the exact distribution of each output byte
+// (image/noise-tables.ts).
 //
 // Streams: `seedFor(runSeed, corruption, severity, sampleId)` hashes all four inputs (murmur3-style absorbing of
 // 32-bit words, the name hashed with FNV-1a over its UTF-16 code units, two lanes with different seeds for a
@@ -82,14 +89,34 @@ const LOG_FACTORIALS: Float64Array = (() => {
   return table;
 })();
 
+// ---- Ziggurat tables (Marsaglia & Tsang 2000, "The ziggurat method for generating random variables"), 256 layers
+// of equal area ZIG_V under f(x) = exp(-x^2 / 2): layer 0 is the base strip [0, r] x [0, f(r)] plus the tail
+// beyond r, of pseudo-width ZIG_X[0] = v / f(r); layer i >= 1 is the rectangle [0, ZIG_X[i]] x [f(ZIG_X[i]),
+// f(ZIG_X[i + 1])], ZIG_X[1] = r > ZIG_X[2] > ... > ZIG_X[256] = 0.
+const ZIG_R = 3.6541528853610088;
+const ZIG_V = 0.00492867323399;
+const TWO_POW_M23 = 1 / 8388608;
+/** ZIG_X: layer right edges; ZIG_W: ZIG_X[i] / 2^23 (the position step of layer i); ZIG_F: f(ZIG_X[i]). */
+const ZIG_X = new Float64Array(257);
+const ZIG_W = new Float64Array(256);
+const ZIG_F = new Float64Array(257);
+{
+  const f = (x: number): number => Math.exp(-0.5 * x * x);
+  ZIG_X[0] = ZIG_V / f(ZIG_R);
+  ZIG_X[1] = ZIG_R;
+  for (let i = 1; i < 255; i++) ZIG_X[i + 1] = Math.sqrt(-2 * Math.log(ZIG_V / ZIG_X[i] + f(ZIG_X[i])));
+  ZIG_X[256] = 0;
+  for (let i = 0; i < 256; i++) ZIG_W[i] = ZIG_X[i] * TWO_POW_M23;
+  for (let i = 0; i <= 256; i++) ZIG_F[i] = f(ZIG_X[i]);
+  ZIG_F[0] = 0; // the base layer starts at height 0 (its wedge test is never used)
+}
+
 /** A seeded xoshiro128** generator implementing RandomSource, with integer, normal and Poisson helpers. */
 export class Xoshiro128 implements RandomSource {
   private s0: number;
   private s1: number;
   private s2: number;
   private s3: number;
-  private spare = 0;
-  private hasSpare = false;
 
   /** Seeds the state from four 32-bit words (expanded through splitmix32, so any words are fine). */
   constructor(a: number, b = 0, c = 0, d = 0) {
@@ -153,24 +180,55 @@ export class Xoshiro128 implements RandomSource {
     }
   }
 
-  /** Standard normal N(0, 1), Marsaglia's polar method; the second value of each pair is cached. */
+  /**
+   * Standard normal N(0, 1), 256-layer ziggurat. Fast path (~98.8% of draws): one 32-bit output u, layer
+   * i = u & 255, sign = bit 8, position m = u >>> 9 (23 bits), z = m * ZIG_X[i] / 2^23, accepted when it lies
+   * in the part of the layer that is entirely under the curve (z < ZIG_X[i + 1]).
+   */
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
+    // xoshiro128** step, inlined (nextUint32).
+    const s0 = this.s0;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    const s3 = this.s3;
+    const m5 = Math.imul(s1, 5);
+    const u = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+    const n2 = s2 ^ s0;
+    const n3 = s3 ^ s1;
+    this.s1 = s1 ^ n2;
+    this.s0 = s0 ^ n3;
+    this.s2 = n2 ^ (s1 << 9);
+    this.s3 = (n3 << 11) | (n3 >>> 21);
+    const i = u & 255;
+    const z = (u >>> 9) * ZIG_W[i];
+    // Branch-free sign (bit 8): the sign is a coin flip, a branch on it would be mispredicted half of the time.
+    if (z < ZIG_X[i + 1]) return z * (1 - ((u >>> 7) & 2));
+    return this.normalSlow(i, z, (u & 256) !== 0);
+  }
+
+  /** The ziggurat's rare cases: the tail (layer 0 beyond r) or a wedge (layer i >= 1 beyond ZIG_X[i + 1]). */
+  private normalSlow(layer: number, z: number, negative: boolean): number {
+    for (;;) {
+      if (layer === 0) {
+        // Marsaglia's tail method: r + x with x ~ Exp(r) accepted with probability exp(-x^2 / 2).
+        let x: number;
+        let y: number;
+        do {
+          x = -Math.log(1 - this.next()) / ZIG_R;
+          y = -Math.log(1 - this.next());
+        } while (y + y < x * x);
+        return negative ? -(ZIG_R + x) : ZIG_R + x;
+      }
+      // Wedge: accept (z, y) with y uniform in [f(x_i), f(x_{i+1})) if y < f(z).
+      const fi = ZIG_F[layer];
+      if (fi + this.next() * (ZIG_F[layer + 1] - fi) < Math.exp(-0.5 * z * z)) return negative ? -z : z;
+      // Rejected: a fresh draw (through the fast path first).
+      const u = this.nextUint32();
+      layer = u & 255;
+      negative = (u & 256) !== 0;
+      z = (u >>> 9) * ZIG_W[layer];
+      if (z < ZIG_X[layer + 1]) return negative ? -z : z;
     }
-    let u: number;
-    let v: number;
-    let s: number;
-    do {
-      u = 2 * this.next() - 1;
-      v = 2 * this.next() - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spare = v * f;
-    this.hasSpare = true;
-    return u * f;
   }
 
   /** A Poisson(lambda) draw (lambda >= 0); see `poisson`. */
@@ -212,6 +270,130 @@ export function poisson(random: RandomSource, lambda: number): number {
     if (us >= 0.07 && V <= vr) return k;
     if (k < 0 || (us < 0.013 && V > us)) continue;
     if (Math.log(V) + logInvAlpha - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logFactorial(k)) return k;
+  }
+}
+
+/** 8-point Gauss-Legendre nodes and weights on [-1, 1] (Newton's method on P8, computed once at load). */
+const GL_NODES = new Float64Array(8);
+const GL_WEIGHTS = new Float64Array(8);
+{
+  const n = 8;
+  for (let i = 0; i < n; i++) {
+    let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let derivative = 1;
+    for (let iteration = 0; iteration < 100; iteration++) {
+      // P_n(x) and P_n'(x) by the three-term recurrence.
+      let p0 = 1;
+      let p1 = x;
+      for (let k = 2; k <= n; k++) {
+        const p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      derivative = (n * (x * p1 - p0)) / (x * x - 1);
+      const step = p1 / derivative;
+      x -= step;
+      if (Math.abs(step) < 1e-17) break;
+    }
+    GL_NODES[i] = x;
+    GL_WEIGHTS[i] = 2 / ((1 - x * x) * derivative * derivative);
+  }
+}
+
+/** Panel width of the quadrature in normalProbability and the range beyond which the density is ignored. */
+const NORMAL_PANEL = 0.25;
+const NORMAL_RANGE = 12;
+
+/**
+ * P(lo <= Z < hi) for a standard normal Z (lo, hi may be infinite): the density integrated with 8-point
+ * Gauss-Legendre on panels at most 0.25 wide (relative error far below 1e-15 per panel), over [-12, 12] (the
+ * mass outside is below 4e-33).
+ */
+export function normalProbability(lo: number, hi: number): number {
+  const a = lo > -NORMAL_RANGE ? lo : -NORMAL_RANGE;
+  const b = hi < NORMAL_RANGE ? hi : NORMAL_RANGE;
+  if (!(b > a)) return 0;
+  const panels = Math.ceil((b - a) / NORMAL_PANEL);
+  const width = (b - a) / panels;
+  const half = width / 2;
+  let sum = 0;
+  for (let p = 0; p < panels; p++) {
+    const centre = a + (p + 0.5) * width;
+    let panel = 0;
+    for (let i = 0; i < 8; i++) {
+      const z = centre + half * GL_NODES[i];
+      panel += GL_WEIGHTS[i] * Math.exp(-0.5 * z * z);
+    }
+    sum += panel * half;
+  }
+  return sum * 0.3989422804014327; // 1 / sqrt(2 pi)
+}
+
+/** Column capacity of the byte alias tables: the low 24 bits of a 32-bit draw. */
+const ALIAS_CAPACITY = 16777216;
+
+/**
+ * Walker's alias table (built with Vose's method) for a distribution over the 256 byte values, written into
+ * `threshold` / `alias` at `offset` (256 entries each). It is sampled with one 32-bit draw u: the column
+ * j = u >>> 24 gives the value j when (u & 0xffffff) < threshold[j], else alias[j]. The
+ * probabilities (`weights` / their sum; weights >= 0, not all 0) are rounded to multiples of 2^-32 (their sum
+ * kept exactly 1) and the table represents exactly those rounded probabilities: each value's probability is off
+ * by less than 2^-32 (plus the float rounding of the normalisation) from the requested one.
+ */
+export function buildByteAliasTable(weights: ArrayLike<number>, threshold: Uint32Array, alias: Uint8Array, offset = 0): void {
+  if (weights.length !== 256) throw new RangeError(`alias table: expected 256 weights, got ${weights.length}`);
+  let sum = 0;
+  for (let j = 0; j < 256; j++) {
+    const w = weights[j];
+    if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`alias table: weight ${j} is ${w}`);
+    sum += w;
+  }
+  if (!(sum > 0)) throw new RangeError('alias table: all weights are 0');
+  // Integer masses summing to exactly 2^32 = 256 columns of ALIAS_CAPACITY: rounded down, then the units left
+  // over go to the largest remainders, so every mass is within one unit (2^-32) of the exact value.
+  const mass = new Float64Array(256);
+  const remainder = new Float64Array(256);
+  let total = 0;
+  for (let j = 0; j < 256; j++) {
+    const exact = (weights[j] / sum) * TWO_POW_32;
+    mass[j] = Math.floor(exact);
+    remainder[j] = exact - mass[j];
+    total += mass[j];
+  }
+  const order: number[] = [];
+  for (let j = 0; j < 256; j++) if (remainder[j] > 0) order.push(j);
+  order.sort((a, b) => remainder[b] - remainder[a] || a - b);
+  if (order.length === 0) order.push(mass.indexOf(Math.max(...mass)));
+  // (The leftover is below the number of non-zero remainders, up to the float rounding of the normalisation.)
+  for (let k = 0; total < TWO_POW_32; k++, total++) mass[order[k % order.length]]++;
+  for (; total > TWO_POW_32; total--) mass[order[0]]--; // float rounding the other way (never below 0 in practice)
+  const small = new Int32Array(256);
+  const large = new Int32Array(256);
+  let ns = 0;
+  let nl = 0;
+  for (let j = 0; j < 256; j++) {
+    if (mass[j] < ALIAS_CAPACITY) small[ns++] = j;
+    else large[nl++] = j;
+  }
+  while (ns > 0 && nl > 0) {
+    const s = small[--ns];
+    const l = large[--nl];
+    threshold[offset + s] = mass[s];
+    alias[offset + s] = l;
+    mass[l] -= ALIAS_CAPACITY - mass[s];
+    if (mass[l] < ALIAS_CAPACITY) small[ns++] = l;
+    else large[nl++] = l;
+  }
+  // Integer arithmetic is exact, so whatever is left holds exactly one full column.
+  while (nl > 0) {
+    const l = large[--nl];
+    threshold[offset + l] = ALIAS_CAPACITY;
+    alias[offset + l] = l;
+  }
+  while (ns > 0) {
+    const s = small[--ns];
+    threshold[offset + s] = ALIAS_CAPACITY;
+    alias[offset + s] = s;
   }
 }
 

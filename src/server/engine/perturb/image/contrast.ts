@@ -18,9 +18,25 @@ export const contrast: Corruption = {
     const c = parameterFor(CONTRAST_FACTOR, context.preset, severity, 'contrast');
     const { channels, pixels } = image;
     const count = image.height * image.width;
+    const unit = UNIT; // imported binding read once (a getter call per read under a CommonJS transform)
+    // Per-channel sums of x / 255 in pixel order (the same additions, in the same order, for any channel count).
     const means = new Float64Array(channels);
-    for (let i = 0; i < pixels.length; i += channels) {
-      for (let ch = 0; ch < channels; ch++) means[ch] += UNIT[pixels[i + ch]];
+    if (channels === 3) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let i = 0; i < pixels.length; i += 3) {
+        s0 += unit[pixels[i]];
+        s1 += unit[pixels[i + 1]];
+        s2 += unit[pixels[i + 2]];
+      }
+      means[0] = s0;
+      means[1] = s1;
+      means[2] = s2;
+    } else {
+      let s0 = 0;
+      for (let i = 0; i < pixels.length; i++) s0 += unit[pixels[i]];
+      means[0] = s0;
     }
     for (let ch = 0; ch < channels; ch++) means[ch] /= count;
     // The output depends only on (channel, value): one 256-entry table per channel.
@@ -28,13 +44,19 @@ export const contrast: Corruption = {
     for (let ch = 0; ch < channels; ch++) {
       const m = means[ch];
       for (let v = 0; v < 256; v++) {
-        const x = (UNIT[v] - m) * c + m;
+        const x = (unit[v] - m) * c + m;
         tables[ch * 256 + v] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
       }
     }
     const out = new Uint8Array(pixels.length);
-    for (let i = 0; i < pixels.length; i += channels) {
-      for (let ch = 0; ch < channels; ch++) out[i + ch] = tables[ch * 256 + pixels[i + ch]];
+    if (channels === 3) {
+      for (let i = 0; i < pixels.length; i += 3) {
+        out[i] = tables[pixels[i]];
+        out[i + 1] = tables[256 + pixels[i + 1]];
+        out[i + 2] = tables[512 + pixels[i + 2]];
+      }
+    } else {
+      for (let i = 0; i < pixels.length; i++) out[i] = tables[pixels[i]];
     }
     return { height: image.height, width: image.width, channels, pixels: out };
   },

@@ -17,6 +17,24 @@
 //  - the anti-aliasing Gaussian's kernel, 3x3 (half-size 1, published r <= 8) or 5x5 (half-size 2), gets the
 //    half-size max(1, round(half-size * s)).
 // At the nominal size s is exactly 1 and every one of these is the reference's value, so the output is unchanged.
+//
+// Speed: a direct 2-D convolution costs one multiply-add per kernel tap (up to 429 taps, radius 10) per value. The
+// kernel is a disk convolved with a small separable Gaussian, so `filter2dReflect101` computes it instead as
+//  - per kernel row, the sum of the image row over the disk's span of that row (two reads of a prefix-sum row),
+//  - the anti-aliasing Gaussian applied separably to those disk sums (3 or 5 taps per axis),
+//  - plus the effect of the kernel-grid border: where the disk reaches the border of its grid (radius 8 on the
+//    17x17 grid, 10 on 21x21), the reference's anti-aliasing blur reflects there (reflect-101 on the kernel grid),
+//    which folds some weight back inside. The fold is a few more span sums (rows near the top and bottom of the
+//    grid, and by symmetry columns near its sides), derived from the kernel definition when the kernel is built
+//    and checked against the whole folded kernel (anything left over would be applied as single taps).
+// This is the same kernel in exact arithmetic (anti-aliasing taps below 1e-15 of the centre tap dropped); the
+// reference kernel is float32, so its sum is 1 + ~1e-8 (or 1.01 where the border folds weight back), and that sum
+// decides whether flat regions (k / 255 * sum) truncate to k or k - 1. The result is therefore multiplied by
+// (float32 kernel sum) / (exact kernel sum): flat and linear regions come out exactly as the reference, elsewhere
+// the difference is the float32 rounding of the taps (~1e-8 relative), which moves a value across an integer in
+// about one value in 10^5 (none at all on the reference images: mean absolute difference 0 at every severity of
+// both presets). A kernel that is a single cell without blur (tiny radii at small scales) is applied as the
+// product with its centre tap, exactly like the direct filter. `filter2dReflect101Direct` is the tap-by-tap form.
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { checkImage, parameterFor, type PresetParameters, spatialScale, UNIT } from './common';
 
@@ -129,15 +147,374 @@ export function diskKernel(publishedRadius: number, publishedAliasBlur: number, 
     }
   }
   const kernel = { size, values };
+  planByKernel.set(kernel, buildDiskPlan(publishedRadius, publishedAliasBlur, scale, kernel));
   diskCache.set(key, kernel);
   return kernel;
 }
 
 /**
- * cv2.filter2D with a square kernel on HWC float values, per channel, border reflect-101. Taps below 1e-12
- * (the far tails of the anti-aliasing Gaussian, contributing < 1e-9 grey levels in total) are skipped.
+ * The disk kernel as span sums (see the header): `rows` are (dy, w) pairs, the disk's row dy covers |dx| <= w;
+ * `taps` the anti-aliasing Gaussian (2g + 1 taps, tails below 1e-15 of the centre dropped); the fold terms
+ * (y offset j, half-width w, weight) are row spans blurred along x only, and their transposes (column spans at x
+ * offset j) blurred along y only; `points` (dy, dx, weight) whatever is left (none for the published kernels).
+ * `factor` maps the exact sum of this kernel (disk cells weighted 1) to the float32 kernel's sum.
+ */
+interface DiskPlan {
+  /** The largest offset any term reaches (rows, span half-widths, fold offsets, points): the padding is reach + g. */
+  readonly reach: number;
+  readonly g: number;
+  readonly taps: Float64Array;
+  readonly rows: Int32Array;
+  readonly foldJ: Int32Array;
+  readonly foldW: Int32Array;
+  readonly foldWeight: Float64Array;
+  readonly points: Int32Array;
+  readonly pointWeight: Float64Array;
+  readonly factor: number;
+  /** For a kernel that is a single cell (radius < 1, negligible anti-aliasing): its value, else 0. */
+  readonly identity: number;
+}
+
+const planByKernel = new WeakMap<DiskKernel, DiskPlan>();
+
+/** Builds the span-sum plan of a disk kernel (see DiskPlan) from the same geometry and taps as the kernel. */
+function buildDiskPlan(publishedRadius: number, publishedAliasBlur: number, scale: number, kernel: DiskKernel): DiskPlan {
+  const { radius, half, blurSize } = diskGeometry(publishedRadius, scale);
+  const n = 2 * half + 1;
+  const allTaps = gaussianTaps(blurSize, publishedAliasBlur * scale);
+  const r0 = (blurSize - 1) >> 1;
+  let g = r0;
+  while (g > 0 && allTaps[r0 + g] < 1e-15 * allTaps[r0]) g--;
+  const taps = allTaps.slice(r0 - g, r0 + g + 1);
+  const tap = (d: number): number => (d >= -g && d <= g ? taps[d + g] : 0);
+  // Disk rows: |dx| <= w(dy), or w = -1 for an empty row.
+  const w = new Int32Array(n).fill(-1);
+  const rowList: number[] = [];
+  for (let dy = -half; dy <= half; dy++) {
+    for (let dx = 0; dx <= half; dx++) if (dx * dx + dy * dy <= radius * radius) w[dy + half] = dx;
+    if (w[dy + half] >= 0) rowList.push(dy, w[dy + half]);
+  }
+  // The folded 1-D blur on the grid: fold[i][k] = weight of grid position k in the output at grid position i
+  // (reflect-101 on the grid), and its difference from the plain blur (positions -half - g .. half + g).
+  const ext = half + g;
+  const m = 2 * ext + 1;
+  const correction = new Float64Array(m * m); // [j + ext][i + ext]: folded - plain weight of source i in output j
+  for (let j = -ext; j <= ext; j++) {
+    for (let i = -ext; i <= ext; i++) {
+      let folded = 0;
+      if (j >= -half && j <= half) {
+        for (let k = -g; k <= g; k++) if (reflect101(j + k + half, n) - half === i) folded += tap(k);
+      }
+      correction[(j + ext) * m + (i + ext)] = folded - tap(i - j);
+    }
+  }
+  // Fold terms: row dy of the disk (span w) contributes correction[j][dy] times its x-blurred span to output row j.
+  const terms = new Map<string, number>();
+  for (let dy = -half; dy <= half; dy++) {
+    const span = w[dy + half];
+    if (span < 0) continue;
+    for (let j = -ext; j <= ext; j++) {
+      const c = correction[(j + ext) * m + (dy + ext)];
+      if (c !== 0) terms.set(`${j}/${span}`, (terms.get(`${j}/${span}`) ?? 0) + c);
+    }
+  }
+  const foldJ: number[] = [];
+  const foldW: number[] = [];
+  const foldWeight: number[] = [];
+  for (const [key, c] of terms) {
+    if (Math.abs(c) < 1e-18) continue; // cancelled exactly up to rounding
+    const [j, span] = key.split('/').map(Number);
+    foldJ.push(j);
+    foldW.push(span);
+    foldWeight.push(c);
+  }
+  // The whole folded kernel in exact arithmetic (disk cells 1), on the (2 ext + 1)^2 grid ...
+  const exact = new Float64Array(m * m);
+  {
+    const rowsBlurred = new Float64Array(n * n);
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++) {
+        let acc = 0;
+        for (let k = -g; k <= g; k++) {
+          const xx = reflect101(x + k, n);
+          if (Math.abs(xx - half) <= w[y]) acc += tap(k);
+        }
+        rowsBlurred[y * n + x] = acc;
+      }
+    }
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++) {
+        let acc = 0;
+        for (let k = -g; k <= g; k++) acc += tap(k) * rowsBlurred[reflect101(y + k, n) * n + x];
+        exact[(y + g) * m + (x + g)] = acc;
+      }
+    }
+  }
+  // ... minus what the plan computes: the blurred disk, the fold terms and their transposes.
+  const residual = Float64Array.from(exact);
+  for (let r = 0; r < rowList.length; r += 2) {
+    const dy = rowList[r];
+    const span = rowList[r + 1];
+    for (let u = -span; u <= span; u++) {
+      for (let a = -g; a <= g; a++) for (let b = -g; b <= g; b++) residual[(dy + a + ext) * m + (u + b + ext)] -= tap(a) * tap(b);
+    }
+  }
+  for (let t = 0; t < foldJ.length; t++) {
+    for (let u = -foldW[t]; u <= foldW[t]; u++) {
+      for (let b = -g; b <= g; b++) {
+        const c = foldWeight[t] * tap(b);
+        residual[(foldJ[t] + ext) * m + (u + b + ext)] -= c; // row span at y offset j, blurred along x
+        residual[(u + b + ext) * m + (foldJ[t] + ext)] -= c; // its transpose: column span at x offset j, along y
+      }
+    }
+  }
+  const points: number[] = [];
+  const pointWeight: number[] = [];
+  let exactSum = 0;
+  for (let y = 0; y < m; y++) {
+    for (let x = 0; x < m; x++) {
+      exactSum += exact[y * m + x];
+      const e = residual[y * m + x];
+      if (Math.abs(e) > 1e-12) {
+        points.push(y - ext, x - ext);
+        pointWeight.push(e);
+      }
+    }
+  }
+  let float32Sum = 0;
+  for (let i = 0; i < kernel.values.length; i++) float32Sum += kernel.values[i];
+  let reach = 0;
+  for (const v of [...rowList, ...foldJ, ...foldW, ...points]) reach = Math.max(reach, Math.abs(v));
+  return {
+    reach,
+    g,
+    taps,
+    rows: Int32Array.from(rowList),
+    foldJ: Int32Array.from(foldJ),
+    foldW: Int32Array.from(foldW),
+    foldWeight: Float64Array.from(foldWeight),
+    points: Int32Array.from(points),
+    pointWeight: Float64Array.from(pointWeight),
+    factor: float32Sum / exactSum,
+    // One cell and no blur: the output is value * centre tap, exactly as the direct filter computes it (a prefix
+    // difference would not give the value back to the last bit, and here every output sits on a grey level).
+    identity: rowList.length === 2 && rowList[1] === 0 && g === 0 ? kernel.values[half * n + half] : 0,
+  };
+}
+
+/**
+ * Reused work arrays (per thread: each worker has its own module instance; nothing here is asynchronous). Fresh
+ * multi-megabyte typed arrays cost page faults and zeroing on every call, a large part of the filter's time at
+ * 224x224. Arrays above SCRATCH_LIMIT elements (8 MB) are not kept.
+ */
+const SCRATCH_LIMIT = 1 << 20;
+const scratchArrays: Float64Array[] = [];
+
+/** Work array `slot` with at least `length` elements (contents undefined: callers initialise what they read). */
+function scratch(slot: number, length: number): Float64Array {
+  const kept = scratchArrays[slot];
+  if (kept !== undefined && kept.length >= length) return kept.length === length ? kept : kept.subarray(0, length);
+  const array = new Float64Array(length);
+  if (length <= SCRATCH_LIMIT) scratchArrays[slot] = array;
+  return array;
+}
+
+/** acc[at + i] += sum over spans s of (src[hi[s] + i] - src[lo[s] + i]), i < length; four spans per sweep. */
+function addSpans(acc: Float64Array, at: number, length: number, src: Float64Array, hi: Int32Array, lo: Int32Array, count: number): void {
+  let s = 0;
+  for (; s + 3 < count; s += 4) {
+    const h0 = hi[s];
+    const l0 = lo[s];
+    const h1 = hi[s + 1];
+    const l1 = lo[s + 1];
+    const h2 = hi[s + 2];
+    const l2 = lo[s + 2];
+    const h3 = hi[s + 3];
+    const l3 = lo[s + 3];
+    for (let i = 0; i < length; i++) {
+      acc[at + i] += src[h0 + i] - src[l0 + i] + (src[h1 + i] - src[l1 + i]) + (src[h2 + i] - src[l2 + i]) + (src[h3 + i] - src[l3 + i]);
+    }
+  }
+  for (; s < count; s++) {
+    const h0 = hi[s];
+    const l0 = lo[s];
+    for (let i = 0; i < length; i++) acc[at + i] += src[h0 + i] - src[l0 + i];
+  }
+}
+
+/** acc[at + i] += sum over spans s of weight[s] * (src[hi[s] + i] - src[lo[s] + i]), i < length. */
+function addWeightedSpans(acc: Float64Array, at: number, length: number, src: Float64Array, hi: Int32Array, lo: Int32Array, count: number, weight: Float64Array): void {
+  let s = 0;
+  for (; s + 3 < count; s += 4) {
+    const h0 = hi[s];
+    const l0 = lo[s];
+    const h1 = hi[s + 1];
+    const l1 = lo[s + 1];
+    const h2 = hi[s + 2];
+    const l2 = lo[s + 2];
+    const h3 = hi[s + 3];
+    const l3 = lo[s + 3];
+    const w0 = weight[s];
+    const w1 = weight[s + 1];
+    const w2 = weight[s + 2];
+    const w3 = weight[s + 3];
+    for (let i = 0; i < length; i++) {
+      acc[at + i] += w0 * (src[h0 + i] - src[l0 + i]) + w1 * (src[h1 + i] - src[l1 + i]) + (w2 * (src[h2 + i] - src[l2 + i]) + w3 * (src[h3 + i] - src[l3 + i]));
+    }
+  }
+  for (; s < count; s++) {
+    const h0 = hi[s];
+    const l0 = lo[s];
+    const w0 = weight[s];
+    for (let i = 0; i < length; i++) acc[at + i] += w0 * (src[h0 + i] - src[l0 + i]);
+  }
+}
+
+/**
+ * out[o + i] (+)= sum over k of taps[g + k] * src[mid + k * step + i] (symmetric taps, k = -g .. g), i < length:
+ * one sweep for the usual g <= 2, tap by tap otherwise.
+ */
+function blurLine(out: Float64Array, o: number, src: Float64Array, mid: number, step: number, length: number, taps: Float64Array, g: number, add: boolean): void {
+  const centre = taps[g];
+  if (g === 1 && !add) {
+    const t1 = taps[2];
+    for (let i = 0; i < length; i++) out[o + i] = centre * src[mid + i] + t1 * (src[mid - step + i] + src[mid + step + i]);
+    return;
+  }
+  if (g === 2 && !add) {
+    const t1 = taps[3];
+    const t2 = taps[4];
+    const s2 = 2 * step;
+    for (let i = 0; i < length; i++) {
+      out[o + i] = centre * src[mid + i] + t1 * (src[mid - step + i] + src[mid + step + i]) + t2 * (src[mid - s2 + i] + src[mid + s2 + i]);
+    }
+    return;
+  }
+  if (add) for (let i = 0; i < length; i++) out[o + i] += centre * src[mid + i];
+  else for (let i = 0; i < length; i++) out[o + i] = centre * src[mid + i];
+  for (let k = 1; k <= g; k++) {
+    const t = taps[g + k];
+    const before = mid - k * step;
+    const after = mid + k * step;
+    for (let i = 0; i < length; i++) out[o + i] += t * (src[before + i] + src[after + i]);
+  }
+}
+
+/**
+ * The disk-kernel convolution through its plan (see DiskPlan): HWC float values, border reflect-101, result in
+ * the same units as the input.
+ */
+function filterDiskPlan(values: Float64Array, height: number, width: number, channels: number, plan: DiskPlan, fresh: boolean): Float64Array {
+  const { reach, g, taps, rows, foldJ, foldW, foldWeight, points, pointWeight, factor, identity } = plan;
+  if (identity !== 0) {
+    const out = fresh ? new Float64Array(values.length) : scratch(0, values.length);
+    for (let i = 0; i < values.length; i++) out[i] = identity * values[i];
+    return out;
+  }
+  const C = channels;
+  const pad = reach + g;
+  const rowLength = width * C;
+  const paddedHeight = height + 2 * pad;
+  const paddedWidth = width + 2 * pad;
+  const paddedRow = paddedWidth * C;
+  const prefixRow = paddedRow + C;
+  const folds = foldJ.length;
+  // Row prefix sums of the reflect-101 padded image, prefix[yp][(xp + 1) C + c] = sum of padded[yp][0..xp] in
+  // channel c, and (with fold terms) column prefix sums columnPrefix[yp] = sum of padded rows 0 .. yp - 1.
+  const colMap = new Int32Array(paddedWidth);
+  for (let x = 0; x < paddedWidth; x++) colMap[x] = reflect101(x - pad, width) * C;
+  const prefix = scratch(1, paddedHeight * prefixRow);
+  const columnPrefix = folds > 0 ? scratch(2, (paddedHeight + 1) * paddedRow) : prefix;
+  if (folds > 0) columnPrefix.fill(0, 0, paddedRow);
+  const line = scratch(3, paddedRow);
+  for (let yp = 0; yp < paddedHeight; yp++) {
+    const src = reflect101(yp - pad, height) * rowLength;
+    line.set(values.subarray(src, src + rowLength), pad * C);
+    for (let x = 0; x < pad; x++) {
+      for (let c = 0; c < C; c++) {
+        line[x * C + c] = values[src + colMap[x] + c];
+        line[(pad + width + x) * C + c] = values[src + colMap[pad + width + x] + c];
+      }
+    }
+    const base = yp * prefixRow;
+    for (let c = 0; c < C; c++) prefix[base + c] = 0;
+    for (let q = 0; q < paddedRow; q++) prefix[base + C + q] = prefix[base + q] + line[q];
+    if (folds > 0) {
+      const from = yp * paddedRow;
+      for (let q = 0; q < paddedRow; q++) columnPrefix[from + paddedRow + q] = columnPrefix[from + q] + line[q];
+    }
+  }
+  // Disk sums on rows -g .. height + g - 1, columns -g .. width + g - 1.
+  const dsRow = (width + 2 * g) * C;
+  const ds = scratch(4, (height + 2 * g) * dsRow).fill(0);
+  const nRows = rows.length >> 1;
+  const rowHi = new Int32Array(nRows);
+  const rowLo = new Int32Array(nRows);
+  const foldHi = new Int32Array(folds);
+  const foldLo = new Int32Array(folds);
+  for (let y = -g; y < height + g; y++) {
+    for (let r = 0; r < nRows; r++) {
+      const base = (y + rows[2 * r] + pad) * prefixRow;
+      rowHi[r] = base + (pad - g + rows[2 * r + 1] + 1) * C;
+      rowLo[r] = base + (pad - g - rows[2 * r + 1]) * C;
+    }
+    addSpans(ds, (y + g) * dsRow, dsRow, prefix, rowHi, rowLo, nRows);
+  }
+  // Blur along y (rows 0 .. height - 1), plus the row fold terms (blurred along x below with everything else).
+  const vertical = scratch(5, height * dsRow);
+  for (let y = 0; y < height; y++) {
+    blurLine(vertical, y * dsRow, ds, (y + g) * dsRow, dsRow, dsRow, taps, g, false);
+    if (folds > 0) {
+      for (let f = 0; f < folds; f++) {
+        const base = (y + foldJ[f] + pad) * prefixRow;
+        foldHi[f] = base + (pad - g + foldW[f] + 1) * C;
+        foldLo[f] = base + (pad - g - foldW[f]) * C;
+      }
+      addWeightedSpans(vertical, y * dsRow, dsRow, prefix, foldHi, foldLo, folds, foldWeight);
+    }
+  }
+  // Blur along x, with the float32-sum factor folded into the taps.
+  const scaled = taps.map((t) => t * factor);
+  const out = fresh ? new Float64Array(height * rowLength) : scratch(0, height * rowLength);
+  for (let y = 0; y < height; y++) blurLine(out, y * rowLength, vertical, y * dsRow + g * C, C, rowLength, scaled, g, false);
+  // The column fold terms (transposes of the row ones): column spans at x offset j, blurred along y.
+  if (folds > 0) {
+    const folded = scratch(6, (height + 2 * g) * rowLength).fill(0);
+    for (let y = -g; y < height + g; y++) {
+      for (let f = 0; f < folds; f++) {
+        const column = (pad + foldJ[f]) * C;
+        foldHi[f] = (y + foldW[f] + 1 + pad) * paddedRow + column;
+        foldLo[f] = (y - foldW[f] + pad) * paddedRow + column;
+      }
+      addWeightedSpans(folded, (y + g) * rowLength, rowLength, columnPrefix, foldHi, foldLo, folds, foldWeight);
+    }
+    for (let y = 0; y < height; y++) blurLine(out, y * rowLength, folded, (y + g) * rowLength, rowLength, rowLength, scaled, g, true);
+  }
+  // Leftover single taps (none for the published kernels), read back from the prefix sums.
+  for (let p = 0; p < pointWeight.length; p++) {
+    const weight = pointWeight[p] * factor;
+    for (let y = 0; y < height; y++) {
+      const base = (y + points[2 * p] + pad) * prefixRow + (pad + points[2 * p + 1]) * C;
+      for (let i = 0; i < rowLength; i++) out[y * rowLength + i] += weight * (prefix[base + C + i] - prefix[base + i]);
+    }
+  }
+  return out;
+}
+
+/**
+ * cv2.filter2D with a square kernel on HWC float values, per channel, border reflect-101. Kernels made by
+ * `diskKernel` go through their span-sum plan (see the header); any other kernel is applied directly.
  */
 export function filter2dReflect101(values: Float64Array, height: number, width: number, channels: number, kernel: DiskKernel): Float64Array {
+  const plan = planByKernel.get(kernel);
+  return plan ? filterDiskPlan(values, height, width, channels, plan, true) : filter2dReflect101Direct(values, height, width, channels, kernel);
+}
+
+/**
+ * The direct form: one multiply-add per tap and value. Taps below 1e-12 (the far tails of the anti-aliasing
+ * Gaussian, contributing < 1e-9 grey levels in total) are skipped.
+ */
+export function filter2dReflect101Direct(values: Float64Array, height: number, width: number, channels: number, kernel: DiskKernel): Float64Array {
   const { size } = kernel;
   const half = (size - 1) >> 1;
   const paddedWidth = width + 2 * half;
@@ -195,10 +572,13 @@ export const defocusBlur: Corruption = {
     checkImage(image);
     const [radius, aliasBlur] = parameterFor(DEFOCUS_BLUR_PARAMETERS, context.preset, severity, 'defocus_blur');
     const { height, width, channels, pixels } = image;
-    const values = new Float64Array(pixels.length);
-    for (let i = 0; i < pixels.length; i++) values[i] = UNIT[pixels[i]];
     const kernel = diskKernel(radius, aliasBlur, spatialScale(image, context.preset));
-    const blurred = filter2dReflect101(values, height, width, channels, kernel);
+    const plan = planByKernel.get(kernel);
+    const values = plan ? scratch(7, pixels.length) : new Float64Array(pixels.length);
+    const unit = UNIT; // imported binding read once (a getter call per read under a CommonJS transform)
+    for (let i = 0; i < pixels.length; i++) values[i] = unit[pixels[i]];
+    // Through the plan into a reused array (the bytes below are the result), else the direct filter.
+    const blurred = plan ? filterDiskPlan(values, height, width, channels, plan, false) : filter2dReflect101Direct(values, height, width, channels, kernel);
     const out = new Uint8Array(pixels.length);
     for (let i = 0; i < out.length; i++) {
       const x = blurred[i];

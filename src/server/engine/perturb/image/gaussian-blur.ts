@@ -59,53 +59,101 @@ export function numpySum(a: Float64Array, start = 0, n = a.length): number {
 }
 
 /**
+ * Reused work arrays (per thread, nothing asynchronous): fresh multi-megabyte arrays cost page faults. Arrays
+ * above SCRATCH_LIMIT elements (8 MB) are not kept.
+ */
+const SCRATCH_LIMIT = 1 << 20;
+const scratchArrays: Float64Array[] = [];
+
+function scratch(slot: number, length: number): Float64Array {
+  const kept = scratchArrays[slot];
+  if (kept !== undefined && kept.length >= length) return kept.length === length ? kept : kept.subarray(0, length);
+  const array = new Float64Array(length);
+  if (length <= SCRATCH_LIMIT) scratchArrays[slot] = array;
+  return array;
+}
+
+/**
  * Filters HWC float values with a symmetric 1-D kernel along both spatial axes,
  * edge-replicating ('nearest'). Returns a new array; `values` is left untouched.
  */
 export function gaussianFilterHWC(values: Float64Array, height: number, width: number, channels: number, kernel: Float64Array): Float64Array {
+  return filterInto(new Float64Array(values.length), values, height, width, channels, kernel);
+}
+
+/**
+ * gaussianFilterHWC into `out`. Every output value is computed with the same operations in the same order as
+ * scipy's symmetric correlate1d (centre tap first, then the pairs from the farthest in), so the result does not
+ * depend on the loop structure; the loops keep four values' sums in registers at a time (four independent
+ * dependency chains instead of one per value).
+ */
+function filterInto(out: Float64Array, values: Float64Array, height: number, width: number, channels: number, kernel: Float64Array): Float64Array {
   const radius = (kernel.length - 1) >> 1;
   const rowLength = width * channels;
-  // Pass 1: along axis 0 (rows), whole rows at a time for cache-friendly access.
-  const vertical = new Float64Array(values.length);
-  const centre = kernel[radius];
+  // Pass 1: along axis 0 (rows), edge rows replicated.
+  const vertical = scratch(0, values.length);
+  const before = new Int32Array(radius + 1);
+  const after = new Int32Array(radius + 1);
   const last = height - 1;
   for (let y = 0; y < height; y++) {
-    const outBase = y * rowLength;
-    const inBase = y * rowLength;
-    for (let i = 0; i < rowLength; i++) vertical[outBase + i] = centre * values[inBase + i];
-    for (let k = radius; k >= 1; k--) {
-      // far taps first, like scipy's symmetric correlate1d
-      const w = kernel[radius + k];
-      const up = y - k < 0 ? 0 : y - k;
-      const down = y + k > last ? last : y + k;
-      const upBase = up * rowLength;
-      const downBase = down * rowLength;
-      for (let i = 0; i < rowLength; i++) vertical[outBase + i] += (values[upBase + i] + values[downBase + i]) * w;
+    for (let k = 1; k <= radius; k++) {
+      before[k] = (y - k < 0 ? 0 : y - k) * rowLength;
+      after[k] = (y + k > last ? last : y + k) * rowLength;
     }
+    symmetricRow(vertical, y * rowLength, values, y * rowLength, before, after, rowLength, kernel, radius);
   }
   // Pass 2: along axis 1 (columns), through an edge-replicated padded copy of each row.
-  const out = new Float64Array(values.length);
-  const padded = new Float64Array((width + 2 * radius) * channels);
   const padOffset = radius * channels;
+  const padded = scratch(1, rowLength + 2 * padOffset);
+  for (let k = 1; k <= radius; k++) {
+    before[k] = padOffset - k * channels;
+    after[k] = padOffset + k * channels;
+  }
   for (let y = 0; y < height; y++) {
     const base = y * rowLength;
-    for (let i = 0; i < rowLength; i++) padded[padOffset + i] = vertical[base + i];
+    padded.set(vertical.subarray(base, base + rowLength), padOffset);
     for (let p = 0; p < radius; p++) {
       for (let c = 0; c < channels; c++) {
         padded[p * channels + c] = vertical[base + c];
         padded[padOffset + rowLength + p * channels + c] = vertical[base + rowLength - channels + c];
       }
     }
-    for (let i = 0; i < rowLength; i++) {
-      const at = padOffset + i;
-      let acc = centre * padded[at];
-      for (let k = radius, step = radius * channels; k >= 1; k--, step -= channels) {
-        acc += (padded[at - step] + padded[at + step]) * kernel[radius + k];
-      }
-      out[base + i] = acc;
-    }
+    symmetricRow(out, base, padded, padOffset, before, after, rowLength, kernel, radius);
   }
   return out;
+}
+
+/**
+ * out[o + i] = kernel[radius] * src[mid + i] + sum for k = radius .. 1 of (src[before[k] + i] + src[after[k] + i])
+ * * kernel[radius + k], accumulated in exactly that order, for i < length.
+ */
+function symmetricRow(out: Float64Array, o: number, src: Float64Array, mid: number, before: Int32Array, after: Int32Array, length: number, kernel: Float64Array, radius: number): void {
+  const centre = kernel[radius];
+  let i = 0;
+  for (; i + 3 < length; i += 4) {
+    let a0 = centre * src[mid + i];
+    let a1 = centre * src[mid + i + 1];
+    let a2 = centre * src[mid + i + 2];
+    let a3 = centre * src[mid + i + 3];
+    for (let k = radius; k >= 1; k--) {
+      const w = kernel[radius + k];
+      const u = before[k] + i;
+      const d = after[k] + i;
+      a0 += (src[u] + src[d]) * w;
+      a1 += (src[u + 1] + src[d + 1]) * w;
+      a2 += (src[u + 2] + src[d + 2]) * w;
+      a3 += (src[u + 3] + src[d + 3]) * w;
+    }
+    out[o + i] = a0;
+    out[o + i + 1] = a1;
+    out[o + i + 2] = a2;
+    out[o + i + 3] = a3;
+  }
+  for (; i < length; i++) {
+    let a = centre * src[mid + i];
+    for (let k = radius; k >= 1; k--) a += (src[before[k] + i] + src[after[k] + i]) * kernel[radius + k];
+    out[o + i] = a;
+  }
 }
 
 export const gaussianBlur: Corruption = {
@@ -116,9 +164,10 @@ export const gaussianBlur: Corruption = {
     checkImage(image);
     const sigma = parameterFor(GAUSSIAN_BLUR_SIGMA, context.preset, severity, 'gaussian_blur') * spatialScale(image, context.preset);
     const { height, width, channels, pixels } = image;
-    const values = new Float64Array(pixels.length);
-    for (let i = 0; i < pixels.length; i++) values[i] = UNIT[pixels[i]];
-    const blurred = gaussianFilterHWC(values, height, width, channels, gaussianKernel1d(sigma));
+    const values = scratch(2, pixels.length);
+    const unit = UNIT; // imported binding read once (a getter call per read under a CommonJS transform)
+    for (let i = 0; i < pixels.length; i++) values[i] = unit[pixels[i]];
+    const blurred = filterInto(scratch(3, pixels.length), values, height, width, channels, gaussianKernel1d(sigma));
     const out = new Uint8Array(pixels.length);
     for (let i = 0; i < out.length; i++) {
       const x = blurred[i];

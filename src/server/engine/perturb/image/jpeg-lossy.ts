@@ -18,7 +18,8 @@
 //    edge rows replicated as jdmainct.c does; plain box upsampling when the chroma plane is at most 2 columns
 //    wide, as libjpeg-turbo chooses), YCbCr -> RGB with libjpeg's tables (jdcolor.c), clamped;
 //  - grey images are encoded as one-component (luminance only) JPEGs, like Pillow saves mode 'L'.
-// Integer arithmetic is done in doubles (exact for these magnitudes) and descaled with 32-bit shifts.
+// Integer arithmetic is done in doubles (exact for these magnitudes) on blocks held in Int32Arrays, and descaled
+// with 32-bit shifts.
 // Checked bit for bit against Pillow's output (the reference arrays) and against libjpeg-turbo through sharp
 // (odd sizes from 1x1 up, grey and RGB, qualities 1-95).
 import type { Image } from '../../types';
@@ -114,7 +115,7 @@ function descale(x: number, n: number): number {
 }
 
 /** jpeg_fdct_islow in place on 64 level-shifted samples; the results are 8x the true DCT coefficients. */
-function forwardDct(d: Float64Array): void {
+function forwardDct(d: Int32Array): void {
   for (let r = 0; r < 64; r += 8) {
     const tmp0 = d[r] + d[r + 7];
     let tmp7 = d[r] - d[r + 7];
@@ -189,17 +190,23 @@ function forwardDct(d: Float64Array): void {
   }
 }
 
+/** libjpeg's IDCT output range limit table: index (x + 128) & 1023 wraps around, clamping to 0..255. */
+const RANGE_LIMIT: Uint8Array = (() => {
+  const table = new Uint8Array(1024);
+  for (let i = 0; i < 1024; i++) table[i] = i < 128 ? i + 128 : i < 512 ? 255 : i < 896 ? 0 : i - 896;
+  return table;
+})();
+
 /** libjpeg's IDCT output range limit: (x + 128) through the 1024-entry wrap-around table (clamps to 0..255). */
 function idctLimit(x: number): number {
-  const i = x & 1023;
-  return i < 128 ? i + 128 : i < 512 ? 255 : i < 896 ? 0 : i - 896;
+  return RANGE_LIMIT[x & 1023];
 }
 
 /**
  * jpeg_idct_islow on 64 dequantised coefficients (natural order), writing 8x8 samples into `out` at `offset`
  * with row stride `stride`. `ws` is a 64-entry work array.
  */
-function inverseDct(coef: Float64Array, ws: Float64Array, out: Uint8Array, offset: number, stride: number): void {
+function inverseDct(coef: Int32Array, ws: Int32Array, out: Uint8Array, offset: number, stride: number): void {
   // Pass 1: columns.
   for (let c = 0; c < 8; c++) {
     if (coef[c + 8] === 0 && coef[c + 16] === 0 && coef[c + 24] === 0 && coef[c + 32] === 0 && coef[c + 40] === 0 && coef[c + 48] === 0 && coef[c + 56] === 0) {
@@ -307,8 +314,8 @@ function inverseDct(coef: Float64Array, ws: Float64Array, out: Uint8Array, offse
  * edge-padded); every 8x8 block goes through level shift, forward DCT, quantisation, dequantisation and inverse DCT.
  */
 function roundTripPlane(plane: Uint8Array, width: number, height: number, table: Int32Array): void {
-  const block = new Float64Array(64);
-  const ws = new Float64Array(64);
+  const block = new Int32Array(64);
+  const ws = new Int32Array(64);
   const divisors = new Int32Array(64);
   const inverses = new Float64Array(64);
   for (let i = 0; i < 64; i++) {
@@ -323,6 +330,7 @@ function roundTripPlane(plane: Uint8Array, width: number, height: number, table:
         for (let c = 0; c < 8; c++) block[r * 8 + c] = plane[row + c] - 128;
       }
       forwardDct(block);
+      let ac = 0; // any non-zero quantised AC coefficient
       for (let i = 0; i < 64; i++) {
         // jcdctmgr.c quantize: round |x| / d half up (d = 8 q), keep the sign; the decoder multiplies back by q.
         // The quotient comes from a multiplication by 1 / d, corrected to the exact integer quotient.
@@ -334,8 +342,16 @@ function roundTripPlane(plane: Uint8Array, width: number, height: number, table:
         if ((level + 1) * d <= t) level++;
         else if (level * d > t) level--;
         block[i] = (x < 0 ? -level : level) * table[i];
+        if (i > 0) ac |= level;
       }
-      inverseDct(block, ws, plane, offset, width);
+      if (ac === 0) {
+        // DC only: jpeg_idct_islow's column pass gives 4 DC in column 0 and zeros elsewhere, then every row takes
+        // its all-zero-AC shortcut, so all 64 samples are the same value.
+        const v = idctLimit(descale(block[0] * 4, 5));
+        for (let r = 0; r < 8; r++) plane.fill(v, offset + r * width, offset + r * width + 8);
+      } else {
+        inverseDct(block, ws, plane, offset, width);
+      }
     }
   }
 }
@@ -378,36 +394,30 @@ function downsampleH2V2(src: Uint8Array, w: number, h: number, cpw: number, cph:
 }
 
 /**
- * libjpeg-turbo's upsampling of a decoded chroma plane (stride cpw, cw x ch real samples) to w x h: h2v2 'fancy'
- * (triangle) upsampling, or the plain 2x2 replication when cw <= 2.
+ * Row y (of h) of libjpeg-turbo's upsampling of a decoded chroma plane (stride cpw, cw x ch real samples) to
+ * width w, into `row` (at least 2 cw entries): h2v2 'fancy' (triangle) upsampling, or the plain 2x2 replication
+ * when cw <= 2. `sums` is a work array of cw entries.
  */
-function upsampleH2V2(plane: Uint8Array, cpw: number, cw: number, ch: number, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h);
+function upsampleRowH2V2(plane: Uint8Array, cpw: number, cw: number, ch: number, w: number, y: number, sums: Int32Array, row: Uint8Array): void {
+  const r = y >> 1;
   if (cw <= 2) {
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = plane[(y >> 1) * cpw + (x >> 1)];
-    return out;
+    for (let x = 0; x < w; x++) row[x] = plane[r * cpw + (x >> 1)];
+    return;
   }
-  const sums = new Int32Array(cw);
-  const row = new Uint8Array(2 * cw);
-  for (let y = 0; y < h; y++) {
-    const r = y >> 1;
-    let further = (y & 1) === 0 ? r - 1 : r + 1;
-    if (further < 0) further = 0;
-    if (further > ch - 1) further = ch - 1;
-    const near = r * cpw;
-    const far = further * cpw;
-    for (let c = 0; c < cw; c++) sums[c] = plane[near + c] * 3 + plane[far + c];
-    row[0] = (sums[0] * 4 + 8) >> 4;
-    row[1] = (sums[0] * 3 + sums[1] + 7) >> 4;
-    for (let c = 1; c < cw - 1; c++) {
-      row[2 * c] = (sums[c] * 3 + sums[c - 1] + 8) >> 4;
-      row[2 * c + 1] = (sums[c] * 3 + sums[c + 1] + 7) >> 4;
-    }
-    row[2 * cw - 2] = (sums[cw - 1] * 3 + sums[cw - 2] + 8) >> 4;
-    row[2 * cw - 1] = (sums[cw - 1] * 4 + 7) >> 4;
-    out.set(row.subarray(0, w), y * w);
+  let further = (y & 1) === 0 ? r - 1 : r + 1;
+  if (further < 0) further = 0;
+  if (further > ch - 1) further = ch - 1;
+  const near = r * cpw;
+  const far = further * cpw;
+  for (let c = 0; c < cw; c++) sums[c] = plane[near + c] * 3 + plane[far + c];
+  row[0] = (sums[0] * 4 + 8) >> 4;
+  row[1] = (sums[0] * 3 + sums[1] + 7) >> 4;
+  for (let c = 1; c < cw - 1; c++) {
+    row[2 * c] = (sums[c] * 3 + sums[c - 1] + 8) >> 4;
+    row[2 * c + 1] = (sums[c] * 3 + sums[c + 1] + 7) >> 4;
   }
-  return out;
+  row[2 * cw - 2] = (sums[cw - 1] * 3 + sums[cw - 2] + 8) >> 4;
+  row[2 * cw - 1] = (sums[cw - 1] * 4 + 7) >> 4;
 }
 
 const tableCache = new Map<number, { luma: Int32Array; chroma: Int32Array }>();
@@ -459,15 +469,19 @@ export function jpegRoundTrip(image: Image, quality: number): Image {
   const cr = downsampleH2V2(crPlane, w, h, cpw, cph);
   roundTripPlane(cb, cpw, cph, chroma);
   roundTripPlane(cr, cpw, cph, chroma);
-  const cbUp = upsampleH2V2(cb, cpw, cw, ch, w, h);
-  const crUp = upsampleH2V2(cr, cpw, cw, ch, w, h);
+  // Upsampling and YCbCr -> RGB, one row at a time.
+  const sums = new Int32Array(cw);
+  const cbRow = new Uint8Array(2 * cw);
+  const crRow = new Uint8Array(2 * cw);
   const out = new Uint8Array(n * 3);
   for (let row = 0, i = 0; row < h; row++) {
+    upsampleRowH2V2(cb, cpw, cw, ch, w, row, sums, cbRow);
+    upsampleRowH2V2(cr, cpw, cw, ch, w, row, sums, crRow);
     const yRow = row * pw;
     for (let x = 0; x < w; x++, i++) {
       const lum = y[yRow + x];
-      const cbv = cbUp[i];
-      const crv = crUp[i];
+      const cbv = cbRow[x];
+      const crv = crRow[x];
       const rv = lum + CR_R[crv];
       const gv = lum + ((CB_G[cbv] + CR_G[crv]) >> SCALEBITS);
       const bv = lum + CB_B[cbv];

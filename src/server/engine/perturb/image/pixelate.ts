@@ -76,39 +76,79 @@ export function resizeBox(src: Uint8Array, height: number, width: number, channe
   // Horizontal pass (skipped when the width does not change, like Pillow).
   let horizontal = src;
   if (outWidth !== width) {
-    const { ksize, bounds, weights } = boxCoefficients(width, outWidth);
     horizontal = new Uint8Array(height * outWidth * channels);
-    for (let y = 0; y < height; y++) {
-      const inRow = y * width * channels;
-      const outRow = y * outWidth * channels;
-      for (let xx = 0; xx < outWidth; xx++) {
-        const xmin = bounds[xx * 2];
-        const xmax = bounds[xx * 2 + 1];
-        const kBase = xx * ksize;
+    resizeRows(src, horizontal, height, width, channels, outWidth);
+  }
+  if (outHeight === height) return horizontal === src ? new Uint8Array(src) : horizontal;
+  const out = new Uint8Array(outHeight * outWidth * channels);
+  resizeColumns(horizontal, out, height, outWidth * channels, outHeight);
+  return out;
+}
+
+/** The horizontal pass: every row resized from width to outWidth (integer arithmetic, exact in any order). */
+function resizeRows(src: Uint8Array, out: Uint8Array, height: number, width: number, channels: number, outWidth: number): void {
+  const { ksize, bounds, weights } = boxCoefficients(width, outWidth);
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let y = 0; y < height; y++) {
+    const inRow = y * width * channels;
+    const outRow = y * outWidth * channels;
+    for (let xx = 0; xx < outWidth; xx++) {
+      const first = inRow + bounds[xx * 2] * channels;
+      const taps = bounds[xx * 2 + 1];
+      const kBase = xx * ksize;
+      const o = outRow + xx * channels;
+      if (channels === 3) {
+        let a0 = half;
+        let a1 = half;
+        let a2 = half;
+        for (let x = 0, p = first; x < taps; x++, p += 3) {
+          const w = weights[kBase + x];
+          a0 += src[p] * w;
+          a1 += src[p + 1] * w;
+          a2 += src[p + 2] * w;
+        }
+        out[o] = clip8(a0);
+        out[o + 1] = clip8(a1);
+        out[o + 2] = clip8(a2);
+      } else {
         for (let c = 0; c < channels; c++) {
-          let acc = 1 << (PRECISION_BITS - 1);
-          for (let x = 0; x < xmax; x++) acc += src[inRow + (xmin + x) * channels + c] * weights[kBase + x];
-          horizontal[outRow + xx * channels + c] = clip8(acc);
+          let acc = half;
+          for (let x = 0; x < taps; x++) acc += src[first + x * channels + c] * weights[kBase + x];
+          out[o + c] = clip8(acc);
         }
       }
     }
   }
-  if (outHeight === height) return horizontal === src ? new Uint8Array(src) : horizontal;
+}
+
+/** The vertical pass: rows of `rowLength` values resized from height to outHeight, whole rows at a time. */
+function resizeColumns(src: Uint8Array, out: Uint8Array, height: number, rowLength: number, outHeight: number): void {
   const { ksize, bounds, weights } = boxCoefficients(height, outHeight);
-  const rowLength = outWidth * channels;
-  const out = new Uint8Array(outHeight * rowLength);
+  const half = 1 << (PRECISION_BITS - 1);
+  const acc = new Int32Array(rowLength);
   for (let yy = 0; yy < outHeight; yy++) {
-    const ymin = bounds[yy * 2];
-    const ymax = bounds[yy * 2 + 1];
+    const first = bounds[yy * 2] * rowLength;
+    const taps = bounds[yy * 2 + 1];
     const kBase = yy * ksize;
-    const outRow = yy * rowLength;
-    for (let i = 0; i < rowLength; i++) {
-      let acc = 1 << (PRECISION_BITS - 1);
-      for (let y = 0; y < ymax; y++) acc += horizontal[(ymin + y) * rowLength + i] * weights[kBase + y];
-      out[outRow + i] = clip8(acc);
+    const o = yy * rowLength;
+    if (taps === 1) {
+      const w0 = weights[kBase];
+      for (let i = 0; i < rowLength; i++) out[o + i] = clip8(half + src[first + i] * w0);
+    } else if (taps === 2) {
+      const w0 = weights[kBase];
+      const w1 = weights[kBase + 1];
+      const r1 = first + rowLength;
+      for (let i = 0; i < rowLength; i++) out[o + i] = clip8(half + src[first + i] * w0 + src[r1 + i] * w1);
+    } else {
+      acc.fill(half);
+      for (let y = 0; y < taps; y++) {
+        const w = weights[kBase + y];
+        const r = first + y * rowLength;
+        for (let i = 0; i < rowLength; i++) acc[i] += src[r + i] * w;
+      }
+      for (let i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]);
     }
   }
-  return out;
 }
 
 export const pixelate: Corruption = {

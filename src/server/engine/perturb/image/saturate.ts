@@ -52,19 +52,82 @@ export const saturate: Corruption = {
       }
       for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]];
     } else {
-      for (let i = 0; i < pixels.length; i += 3) {
-        rgbToHsv(UNIT[pixels[i]], UNIT[pixels[i + 1]], UNIT[pixels[i + 2]], hsv);
-        let s = hsv.b * scale + shift;
-        s = s > 1 ? 1 : s < 0 ? 0 : s;
-        hsvToRgb(hsv.a, s, hsv.c, rgb);
-        const r = rgb.a;
-        const g = rgb.b;
-        const b = rgb.c;
-        out[i] = (r > 1 ? 255 : r > 0 ? r * 255 : 0) | 0;
-        out[i + 1] = (g > 1 ? 255 : g > 0 ? g * 255 : 0) | 0;
-        out[i + 2] = (b > 1 ? 255 : b > 0 ? b * 255 : 0) | 0;
-      }
+      saturateRgb(pixels, out, scale, shift);
     }
     return { height: image.height, width: image.width, channels, pixels: out };
   },
 };
+
+/**
+ * rgbToHsv, S = clip(S * scale + shift, 0, 1), hsvToRgb and the truncating cast for every RGB pixel, inlined (the
+ * same float64 operations in the same order as hsv.ts, so the same bits). For |h| < 1 numpy's h % 1 is h itself
+ * (+1 when negative), which saves the float remainder.
+ */
+function saturateRgb(src: Uint8Array, out: Uint8Array, scale: number, shift: number): void {
+  const unit = UNIT; // imported binding read once (a getter call per read under a CommonJS transform)
+  for (let i = 0; i < src.length; i += 3) {
+    const r = unit[src[i]];
+    const g = unit[src[i + 1]];
+    const b = unit[src[i + 2]];
+    const v = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    const delta = v - min;
+    let s: number;
+    let h: number;
+    if (delta === 0) {
+      s = 0;
+      h = 0;
+    } else {
+      s = delta / v;
+      h = b === v ? 4 + (r - g) / delta : g === v ? 2 + (b - r) / delta : (g - b) / delta;
+      h /= 6;
+      if (h < 0) h += 1;
+    }
+    s = s * scale + shift;
+    s = s > 1 ? 1 : s < 0 ? 0 : s;
+    const h6 = h * 6;
+    const hi = Math.floor(h6);
+    const f = h6 - hi;
+    const p = v * (1 - s);
+    const q = v * (1 - f * s);
+    const t = v * (1 - (1 - f) * s);
+    let ro: number;
+    let go: number;
+    let bo: number;
+    switch (hi) {
+      case 1:
+        ro = q;
+        go = v;
+        bo = p;
+        break;
+      case 2:
+        ro = p;
+        go = v;
+        bo = t;
+        break;
+      case 3:
+        ro = p;
+        go = q;
+        bo = v;
+        break;
+      case 4:
+        ro = t;
+        go = p;
+        bo = v;
+        break;
+      case 5:
+        ro = v;
+        go = p;
+        bo = q;
+        break;
+      default: // 0 and 6 (hi % 6 === 0)
+        ro = v;
+        go = t;
+        bo = p;
+        break;
+    }
+    out[i] = (ro > 1 ? 255 : ro > 0 ? ro * 255 : 0) | 0;
+    out[i + 1] = (go > 1 ? 255 : go > 0 ? go * 255 : 0) | 0;
+    out[i + 2] = (bo > 1 ? 255 : bo > 0 ? bo * 255 : 0) | 0;
+  }
+}
