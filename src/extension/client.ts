@@ -10,6 +10,8 @@ export function readSettings(): ServerSettings {
     runOnSave: config.get<boolean>('runOnSave', true),
     debounceMs: config.get<number>('debounceMs', 300),
     threads: config.get<number>('threads', 1),
+    smokeTimeLimitMs: config.get<number>('smokeTimeLimitMs', 30_000),
+    trusted: vscode.workspace.isTrusted,
   };
 }
 

@@ -6,8 +6,12 @@ import type { ExtensionContextState } from './context';
 
 type Command = (...args: unknown[]) => unknown;
 
-/** The workspace folder to act on: the active editor's, else the first with a robustness.json. */
-async function targetFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+/** The workspace folder to act on: the one a quick fix names, the active editor's, else the first with a robustness.json. */
+async function targetFolder(folderUri?: unknown): Promise<vscode.WorkspaceFolder | undefined> {
+  if (typeof folderUri === 'string') {
+    const named = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(folderUri));
+    if (named) return named;
+  }
   const active = vscode.window.activeTextEditor?.document.uri;
   const activeFolder = active && vscode.workspace.getWorkspaceFolder(active);
   if (activeFolder) return activeFolder;
@@ -43,10 +47,10 @@ function reportRun(kind: string, response: RunResponse): void {
 }
 
 function runSuite(state: ExtensionContextState, kind: 'smoke' | 'full'): Command {
-  return async () => {
+  return async (folderUri?: unknown) => {
     const client = requireClient(state);
     if (!client) return;
-    const folder = await targetFolder();
+    const folder = await targetFolder(folderUri);
     const runId = randomUUID();
     const title = kind === 'full' ? 'Robustness: full suite' : 'Robustness: smoke test';
     const response = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
@@ -69,10 +73,10 @@ function runSuite(state: ExtensionContextState, kind: 'smoke' | 'full'): Command
 }
 
 function acceptBaseline(state: ExtensionContextState): Command {
-  return async () => {
+  return async (folderUri?: unknown) => {
     const client = requireClient(state);
     if (!client) return;
-    const folder = await targetFolder();
+    const folder = await targetFolder(folderUri);
     const response = await client.sendRequest(AcceptBaselineRequest.type, { folderUri: folder?.uri.toString() });
     if (response.status === 'written') {
       void vscode.window.showInformationMessage(`Robustness baseline written to ${vscode.workspace.asRelativePath(response.file)} (from the latest ${response.kind} results).`);

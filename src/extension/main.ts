@@ -8,6 +8,19 @@ let state: ExtensionContextState | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   state = new ExtensionContextState(context);
   context.subscriptions.push(state, ...registerCommands(state));
+  if (!vscode.workspace.isTrusted) {
+    // Restricted mode: the server checks robustness.json but loads no model. Trusting the workspace restarts it.
+    void vscode.window.showInformationMessage(
+      'Robustness Lens runs no models in an untrusted workspace (they are code). Trust the workspace to run robustness checks.',
+      'Manage Workspace Trust',
+    ).then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
+    context.subscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+        await state?.stop();
+        await state?.start().catch(() => undefined);
+      }),
+    );
+  }
   try {
     await state.start();
   } catch {

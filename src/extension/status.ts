@@ -14,13 +14,20 @@ export class StatusItem implements vscode.Disposable {
 
   update(state: ServerState): void {
     this.item.busy = state.state === 'running';
+    this.item.command = { title: 'Run Smoke Test', command: 'robustnessLens.runSmoke' };
     this.item.severity = vscode.LanguageStatusSeverity.Information;
     switch (state.state) {
       case 'idle':
         this.item.text = 'Robustness: idle';
         break;
       case 'running':
-        this.item.text = `Robustness: ${state.kind} run`;
+        this.item.text = `Robustness: ${state.kind} run${state.percent ? ` ${state.percent}%` : ''}`;
+        break;
+      case 'restricted':
+        this.item.text = 'Robustness: restricted mode';
+        this.item.detail = state.message;
+        this.item.severity = vscode.LanguageStatusSeverity.Warning;
+        this.item.command = { title: 'Manage Workspace Trust', command: 'workbench.trust.manage' };
         break;
       case 'finished': {
         const s = state.summary;

@@ -1,6 +1,7 @@
 // Turns findings (config problems, input errors of a run, regressions against the baseline) into LSP
 // diagnostics: on robustness.json where the fix goes, mirrored as a file-level diagnostic on the model
 // (or data) file so that the Explorer badges it.
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -13,6 +14,14 @@ import type { Comparison, Regression } from './engine/results/results';
 import { describeRegression } from './engine/outputs/results-table';
 
 export const DIAGNOSTIC_SOURCE = 'robustness';
+
+/** docs/diagnostics.md as shipped with the server (dist/ sits beside docs/), for codeDescription links. */
+const DIAGNOSTICS_DOC = pathToFileURL(path.join(__dirname, '..', 'docs', 'diagnostics.md')).toString();
+
+/** A diagnostic code with a link to its explanation in docs/diagnostics.md. */
+function codeOf(code: string): Pick<Diagnostic, 'code' | 'codeDescription'> {
+  return { code, codeDescription: { href: `${DIAGNOSTICS_DOC}#${code}` } };
+}
 
 /** Diagnostics grouped by document URI. */
 export type DiagnosticsByUri = Map<string, Diagnostic[]>;
@@ -53,7 +62,7 @@ export function configProblemDiagnostics(source: ConfigSource, problems: readonl
       range: toRange(source, problem.offset, problem.length),
       severity: severities[problem.severity],
       source: DIAGNOSTIC_SOURCE,
-      code: problem.code,
+      ...codeOf(problem.code),
       message: problem.message,
     });
   }
@@ -71,7 +80,7 @@ export function inputErrorDiagnostics(source: ConfigSource, error: InputError, i
     range,
     severity: DiagnosticSeverity.Error,
     source: DIAGNOSTIC_SOURCE,
-    code: details.code,
+    ...codeOf(details.code),
     message,
     relatedInformation: mirrored ? [{ location: { uri: mirrored, range: FILE_START }, message: 'the file with the problem' }] : undefined,
   });
@@ -80,7 +89,7 @@ export function inputErrorDiagnostics(source: ConfigSource, error: InputError, i
       range: FILE_START,
       severity: DiagnosticSeverity.Error,
       source: DIAGNOSTIC_SOURCE,
-      code: details.code,
+      ...codeOf(details.code),
       message: `${error.message}.${details.fix ? ` Fix: ${details.fix}.` : ''}`,
       relatedInformation: [{ location: { uri: source.uri, range }, message: 'configured here' }],
     });
@@ -90,7 +99,10 @@ export function inputErrorDiagnostics(source: ConfigSource, error: InputError, i
 
 /** Where a regression's fix goes: the corruption's entry in a suite's list, or the model for clean accuracy. */
 function regressionPath(config: Config, source: ConfigSource, regression: Regression): ConfigPath {
-  if (regression.corruption === 'clean') return ['model'];
+  const has = (jsonPath: ConfigPath) => source.tree !== undefined && findNodeAtLocation(source.tree, jsonPath as (string | number)[]) !== undefined;
+  if (regression.corruption === 'clean') return has(['budgets', 'cleanAccuracyDrop']) ? ['budgets', 'cleanAccuracyDrop'] : ['model'];
+  const ownBudget = ['budgets', 'corruptions', regression.corruption, 'accuracyDrop'];
+  if (has(ownBudget)) return ownBudget;
   for (const suite of ['smoke', 'full'] as const) {
     const list = source.tree && findNodeAtLocation(source.tree, [suite, 'corruptions']);
     if (list?.type === 'array') {
@@ -110,7 +122,7 @@ export function regressionDiagnostics(config: Config, source: ConfigSource, comp
       range: rangeAt(source, []),
       severity: DiagnosticSeverity.Information,
       source: DIAGNOSTIC_SOURCE,
-      code: 'baseline-not-comparable',
+      ...codeOf('baseline-not-comparable'),
       message: `The baseline ${comparison.baseline} no longer compares with this run (${comparison.reason}); no regressions are checked. Accept the new results as the baseline to compare again.`,
     });
     return into;
@@ -118,19 +130,20 @@ export function regressionDiagnostics(config: Config, source: ConfigSource, comp
   for (const regression of comparison.regressions) {
     const range = rangeAt(source, regressionPath(config, source, regression));
     const message = `${describeRegression(regression)} on ${regression.n} samples`;
+    const severity = config.budgets.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;
     add(into, source.uri, {
       range,
-      severity: DiagnosticSeverity.Warning,
+      severity,
       source: DIAGNOSTIC_SOURCE,
-      code: 'accuracy-regression',
+      ...codeOf('accuracy-regression'),
       message,
       relatedInformation: [{ location: { uri: modelUri, range: FILE_START }, message: 'the model that regressed' }],
     });
     add(into, modelUri, {
       range: FILE_START,
-      severity: DiagnosticSeverity.Warning,
+      severity,
       source: DIAGNOSTIC_SOURCE,
-      code: 'accuracy-regression',
+      ...codeOf('accuracy-regression'),
       message,
       relatedInformation: [{ location: { uri: source.uri, range }, message: 'budget and check configured here' }],
     });

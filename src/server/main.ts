@@ -8,6 +8,8 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  CodeActionKind,
+  type CodeAction,
   type Connection,
   type InitializeParams,
   type WorkspaceFolder,
@@ -15,6 +17,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   AcceptBaselineRequest,
+  ClientCommands,
   DEFAULT_SERVER_SETTINGS,
   RunFullRequest,
   RunProgressNotification,
@@ -27,6 +30,7 @@ import {
 import { CONFIG_FILE_NAME } from './engine/config/config';
 import { TOOL_NAME, TOOL_VERSION } from './engine/version';
 import { FolderSession } from './workspace/folder-session';
+import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { CorruptionPool } from './engine/run/corruption-pool';
 import type { CancellationToken } from 'vscode-languageserver';
 
@@ -83,6 +87,7 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
       serverInfo: { name: TOOL_NAME, version: TOOL_VERSION },
     };
@@ -161,6 +166,30 @@ export function startServer(connection: Connection): void {
     if (!written) return { status: 'no-results', message: 'There are no results to accept yet: run the smoke test or the full suite first.' };
     log(`wrote baseline ${written.file} from the latest ${written.kind} results`);
     return { status: 'written', file: written.file, kind: written.kind };
+  });
+
+  // Quick fixes on our diagnostics in robustness.json: accept the results as the new baseline, run the full suite.
+  connection.onCodeAction((params) => {
+    const session = sessionOfConfig(params.textDocument.uri);
+    if (!session) return [];
+    const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
+    const regressions = ours.filter((d) => d.code === 'accuracy-regression' || d.code === 'baseline-not-comparable');
+    if (regressions.length === 0) return [];
+    const folder = [session.folderUri];
+    const accept: CodeAction = {
+      title: 'Accept the latest results as the new baseline',
+      kind: CodeActionKind.QuickFix,
+      diagnostics: regressions,
+      isPreferred: regressions.every((d) => d.code === 'baseline-not-comparable'),
+      command: { title: 'Accept Results as Baseline', command: ClientCommands.acceptBaseline, arguments: folder },
+    };
+    const full: CodeAction = {
+      title: 'Run the full suite',
+      kind: CodeActionKind.QuickFix,
+      diagnostics: regressions,
+      command: { title: 'Run Full Suite', command: ClientCommands.runFull, arguments: folder },
+    };
+    return [accept, full];
   });
 
   connection.onShutdown(async () => {

@@ -67,7 +67,8 @@ export namespace RunProgressNotification {
 
 export type ServerState =
   | { readonly state: 'idle' }
-  | { readonly state: 'running'; readonly kind: RunKindName; readonly folderUri: string }
+  | { readonly state: 'running'; readonly kind: RunKindName; readonly folderUri: string; readonly percent?: number }
+  | { readonly state: 'restricted'; readonly message: string }
   | { readonly state: 'finished'; readonly summary: RunSummary }
   | { readonly state: 'failed'; readonly folderUri: string; readonly message: string };
 
@@ -81,6 +82,17 @@ export interface ServerSettings {
   readonly runOnSave: boolean;
   readonly debounceMs: number;
   readonly threads: number;
+  /** A smoke test running longer than this is stopped (it is meant to be quick). */
+  readonly smokeTimeLimitMs: number;
+  /** False in an untrusted workspace: configs are checked, but no model is loaded and nothing runs. */
+  readonly trusted: boolean;
 }
 
-export const DEFAULT_SERVER_SETTINGS: ServerSettings = { runOnSave: true, debounceMs: 300, threads: 1 };
+export const DEFAULT_SERVER_SETTINGS: ServerSettings = { runOnSave: true, debounceMs: 300, threads: 1, smokeTimeLimitMs: 30_000, trusted: true };
+
+/** The client commands that quick fixes and other server-made commands invoke. */
+export const ClientCommands = {
+  acceptBaseline: 'robustnessLens.acceptBaseline',
+  runFull: 'robustnessLens.runFull',
+  runSmoke: 'robustnessLens.runSmoke',
+} as const;

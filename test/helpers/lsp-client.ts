@@ -36,7 +36,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(folder: string, settings: Record<string, unknown> = {}): Promise<TestServer> {
+/** Starts the server on one workspace folder, or several. */
+export async function startServer(folders: string | readonly string[], settings: Record<string, unknown> = {}): Promise<TestServer> {
+  const folderList = typeof folders === 'string' ? [folders] : folders;
   const child = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: 'pipe' });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const diagnostics = new Map<string, Diagnostic[]>();
@@ -60,11 +62,11 @@ export async function startServer(folder: string, settings: Record<string, unkno
   connection.onRequest(RegistrationRequest.type, () => undefined);
   connection.onNotification('window/logMessage', () => undefined);
   connection.listen();
-  const folderUri = pathToFileURL(folder).toString();
+  const workspaceFolders = folderList.map((folder) => ({ uri: pathToFileURL(folder).toString(), name: path.basename(folder) }));
   await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
-    rootUri: folderUri,
-    workspaceFolders: [{ uri: folderUri, name: path.basename(folder) }],
+    rootUri: workspaceFolders[0].uri,
+    workspaceFolders,
     capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } },
     initializationOptions: { debounceMs: 50, ...settings },
   });

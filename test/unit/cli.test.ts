@@ -80,7 +80,7 @@ test('--write-baseline then a weaker model exits 1 and names the regression', as
   try {
     const worse = cli(['run', '--smoke'], folder);
     assert.equal(worse.code, 1, worse.stderr);
-    assert.match(worse.stdout, /clean: accuracy \d+\.\d% \(baseline \d+\.\d%, -\d+\.\d pp, budget 2\.0 pp\)/);
+    assert.match(worse.stdout, /clean: accuracy \d+\.\d% \(baseline \d+\.\d%, -\d+(\.\d)? pp, budget 2 pp, p < 0\.001\)/);
   } finally {
     await fs.writeFile(model, good);
   }

@@ -6,8 +6,8 @@ import { loadConfigFile } from '../engine/config/load-config';
 import { positionAt, rangeOfPath } from '../engine/config/parse-config';
 import { InputError } from '../engine/errors';
 import { evaluate } from '../engine/run/evaluate';
-import { baselinePath, readBaseline, writeBaseline, writeFileAtomic } from '../engine/baseline/baseline-file';
-import { compareWithBaseline } from '../engine/baseline/compare';
+import { writeBaseline, writeFileAtomic } from '../engine/baseline/baseline-file';
+import { compareWithBaselineFile } from '../engine/baseline/compare';
 import { formatResultsTable } from '../engine/outputs/results-table';
 import { TOOL_NAME, TOOL_VERSION } from '../engine/version';
 import type { Results } from '../engine/results/results';
@@ -89,11 +89,7 @@ export async function runCommand(rest: string[], output: Output): Promise<number
     throw error;
   }
 
-  const baselineFile = baselinePath(config.dir);
-  const baseline = await readBaseline(baselineFile);
-  if (baseline) {
-    results = { ...results, comparison: compareWithBaseline(results, baseline, config.budgets.accuracyDrop, path.relative(config.dir, baselineFile)) };
-  }
+  results = await compareWithBaselineFile(results, config);
   if (!options.quiet) {
     output.out(`${TOOL_NAME} ${TOOL_VERSION}: ${kind} run of ${shown} in ${(results.durationMs / 1000).toFixed(1)} s`);
     output.out(formatResultsTable(results));
@@ -104,8 +100,8 @@ export async function runCommand(rest: string[], output: Output): Promise<number
     output.out(`wrote results to ${path.relative(process.cwd(), jsonFile) || jsonFile}`);
   }
   if (options['write-baseline']) {
-    await writeBaseline(baselineFile, results);
-    output.out(`wrote baseline ${path.relative(process.cwd(), baselineFile)}`);
+    await writeBaseline(config.baseline, results);
+    output.out(`wrote baseline ${path.relative(process.cwd(), config.baseline)}`);
     return 0;
   }
   const regressions = results.comparison?.regressions.length ?? 0;

@@ -4,13 +4,14 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Diagnostic } from 'vscode-languageserver';
 import { CONFIG_FILE_NAME, isPregenerated, type Config, type DataSpec } from '../engine/config/config';
-import { parseConfig, type ParsedConfig } from '../engine/config/parse-config';
+import { parseConfig, rangeOfPath, type ParsedConfig } from '../engine/config/parse-config';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isInputError } from '../engine/errors';
 import { evaluate } from '../engine/run/evaluate';
 import type { CorruptionPool } from '../engine/run/corruption-pool';
 import { RunCancelled, type Progress } from '../engine/run/execute-plan';
-import { baselinePath, readBaseline, writeBaseline } from '../engine/baseline/baseline-file';
-import { compareWithBaseline } from '../engine/baseline/compare';
+import { writeBaseline } from '../engine/baseline/baseline-file';
+import { compareWithBaselineFile } from '../engine/baseline/compare';
 import type { Results, RunKind } from '../engine/results/results';
 import {
   configProblemDiagnostics,
@@ -136,6 +137,12 @@ export class FolderSession {
   private async execute(kind: RunKind, controller: AbortController, onProgress?: (p: Progress) => void): Promise<RunResponse> {
     this.pendingSmoke = this.pendingSmoke.filter((c) => c !== controller);
     if (controller.signal.aborted || this.disposed) return { status: 'cancelled' };
+    const settings = this.host.settings();
+    if (!settings.trusted) {
+      const message = 'this workspace is not trusted, so Robustness Lens does not load its models; trust it (Workspaces: Manage Workspace Trust) to run checks';
+      this.host.state({ state: 'restricted', message });
+      return { status: 'failed', message };
+    }
     await this.refreshConfig();
     const config = this.config;
     if (!config || !this.parsed) {
@@ -143,15 +150,29 @@ export class FolderSession {
       return { status: 'failed', message };
     }
     this.active = { kind, controller };
-    this.host.state({ state: 'running', kind, folderUri: this.folderUri });
+    this.host.state({ state: 'running', kind, folderUri: this.folderUri, percent: 0 });
     const started = Date.now();
-    try {
-      let results = await evaluate(config, kind, { signal: controller.signal, onProgress, threads: this.host.settings().threads, pool: this.host.pool() });
-      const baselineFile = baselinePath(config.dir);
-      const baseline = await readBaseline(baselineFile);
-      if (baseline) {
-        results = { ...results, comparison: compareWithBaseline(results, baseline, config.budgets.accuracyDrop, path.relative(config.dir, baselineFile).split(path.sep).join('/')) };
+    // A smoke test is meant to be quick: past the time limit it is stopped, with advice.
+    let timedOut = false;
+    const timer =
+      kind === 'smoke'
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, settings.smokeTimeLimitMs)
+        : undefined;
+    let shownPercent = 0;
+    const progress = (p: Progress) => {
+      onProgress?.(p);
+      const percent = Math.floor((10 * p.done) / Math.max(1, p.total)) * 10;
+      if (percent !== shownPercent) {
+        shownPercent = percent;
+        this.host.state({ state: 'running', kind, folderUri: this.folderUri, percent });
       }
+    };
+    try {
+      let results = await evaluate(config, kind, { signal: controller.signal, onProgress: progress, threads: settings.threads, pool: this.host.pool() });
+      results = await compareWithBaselineFile(results, config);
       this.latest = results;
       this.runDiagnostics = results.comparison ? regressionDiagnostics(config, this.source(), results.comparison) : new Map();
       this.publishAll();
@@ -162,6 +183,14 @@ export class FolderSession {
       this.host.state({ state: 'finished', summary });
       return { status: 'completed', summary };
     } catch (error) {
+      if (timedOut) {
+        const message = `the smoke test took longer than ${settings.smokeTimeLimitMs / 1000} s and was stopped; lower "smoke.samples" or the number of corruptions, or raise the setting robustnessLens.smokeTimeLimitMs`;
+        this.runDiagnostics = new Map([[this.configUri, [smokeTooSlowDiagnostic(this.source(), message)]]]);
+        this.publishAll();
+        this.host.log(message);
+        this.host.state({ state: 'failed', folderUri: this.folderUri, message });
+        return { status: 'failed', message };
+      }
       if (error instanceof RunCancelled || controller.signal.aborted) {
         this.host.log(`${kind} run of ${this.configFile} cancelled after ${Date.now() - started} ms`);
         this.host.state({ state: 'idle' });
@@ -183,6 +212,7 @@ export class FolderSession {
       this.host.state({ state: 'failed', folderUri: this.folderUri, message });
       return { status: 'failed', message };
     } finally {
+      clearTimeout(timer);
       if (this.active?.controller === controller) this.active = undefined;
     }
   }
@@ -192,10 +222,10 @@ export class FolderSession {
     const results = this.latest;
     const config = this.config;
     if (!results || !config) return undefined;
-    const file = baselinePath(config.dir);
+    const file = config.baseline;
     await writeBaseline(file, results);
     const { comparison: _old, ...rest } = results;
-    this.latest = { ...rest, comparison: { baseline: path.relative(config.dir, file).split(path.sep).join('/'), comparable: true, regressions: [] } };
+    this.latest = { ...rest, comparison: { baseline: path.relative(config.dir, file).split(path.sep).join('/'), comparable: true, regressions: [], insignificantDrops: [] } };
     this.runDiagnostics = new Map();
     this.publishAll();
     this.host.state({ state: 'finished', summary: summarise(this.folderUri, this.latest) });
@@ -221,6 +251,18 @@ export class FolderSession {
     for (const [uri, list] of merged) this.host.publish(uri, list);
     this.published = new Set(merged.keys());
   }
+}
+
+function smokeTooSlowDiagnostic(source: ConfigSource, message: string): Diagnostic {
+  const { offset, length } = rangeOfPath(source.tree, ['smoke', 'samples']);
+  const document = TextDocument.create(source.uri, 'jsonc', 0, source.text);
+  return {
+    range: { start: document.positionAt(offset), end: document.positionAt(offset + length) },
+    severity: DiagnosticSeverity.Warning,
+    source: 'robustness',
+    code: 'smoke-too-slow',
+    message: `${message.charAt(0).toUpperCase()}${message.slice(1)}.`,
+  };
 }
 
 function summarise(folderUri: string, results: Results): RunSummary {

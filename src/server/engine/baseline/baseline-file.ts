@@ -5,12 +5,6 @@ import * as path from 'node:path';
 import { InputError } from '../errors';
 import type { Results } from '../results/results';
 
-export const DEFAULT_BASELINE_PATH = '.robustness/baseline.json';
-
-export function baselinePath(configDir: string): string {
-  return path.join(configDir, DEFAULT_BASELINE_PATH);
-}
-
 /** Writes text to a file atomically (never half-written, even if the process dies mid-write). */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });

@@ -56,11 +56,29 @@ export interface Config {
   readonly preset: ParameterPreset | 'auto';
   /** Absolute path of a reference model's results file that normalises CE / mCE, if one is named. */
   readonly reference: string | undefined;
-  readonly budgets: { readonly accuracyDrop: number };
+  readonly budgets: Budgets;
+  /** Absolute path of the baseline results file. */
+  readonly baseline: string;
   readonly seed: number;
 }
 
+/** When a result counts as a regression against the baseline. */
+export interface Budgets {
+  /** Largest allowed accuracy drop under each corruption and severity (a fraction). */
+  readonly accuracyDrop: number;
+  /** Largest allowed drop in clean accuracy. */
+  readonly cleanAccuracyDrop: number;
+  /** Per-corruption overrides of accuracyDrop. */
+  readonly corruptions: Readonly<Record<string, { readonly accuracyDrop: number }>>;
+  /** Level of the one-sided exact McNemar test a drop must pass to count. */
+  readonly significance: number;
+  /** How regressions are shown. */
+  readonly severity: 'warning' | 'error';
+}
+
 export const CONFIG_FILE_NAME = 'robustness.json';
+export const DEFAULT_BASELINE_FILE = '.robustness/baseline.json';
+export const DEFAULT_SIGNIFICANCE = 0.05;
 export const DEFAULT_SMOKE_SAMPLES = 256;
 export const DEFAULT_SMOKE_CORRUPTIONS = ['gaussian_noise', 'gaussian_blur'] as const;
 export const DEFAULT_ACCURACY_DROP = 0.02;

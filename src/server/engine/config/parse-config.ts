@@ -5,7 +5,7 @@ import { parseTree, findNodeAtLocation, printParseErrorCode, type Node, type Par
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from '../../../../schemas/robustness.schema.json';
 import type { Config, DataSpec, SuiteSpec } from './config';
-import { DEFAULT_ACCURACY_DROP, DEFAULT_SMOKE_CORRUPTIONS, DEFAULT_SMOKE_SAMPLES } from './config';
+import { DEFAULT_ACCURACY_DROP, DEFAULT_BASELINE_FILE, DEFAULT_SIGNIFICANCE, DEFAULT_SMOKE_CORRUPTIONS, DEFAULT_SMOKE_SAMPLES } from './config';
 import type { ConfigPath } from '../errors';
 import { BENCHMARK_CORRUPTIONS, CORRUPTION_NAMES } from '../perturb/image/registry';
 
@@ -61,6 +61,19 @@ function describePath(jsonPath: ConfigPath): string {
 
 function schemaProblem(error: ErrorObject, tree: Node): ConfigProblem | undefined {
   const at = instancePathToArray(error.instancePath);
+  if (error.keyword === 'propertyNames') return undefined; // the error about the name itself says more
+  if (error.propertyName !== undefined) {
+    // A key that is not allowed as a name here (e.g. an unknown corruption under budgets.corruptions).
+    const keyPath = [...at, error.propertyName];
+    const suggestion = closest(error.propertyName, CORRUPTION_NAMES);
+    return {
+      severity: 'error',
+      code: 'unknown-corruption',
+      message: `Unknown corruption "${error.propertyName}" in ${describePath(at)}.${suggestion ? ` Did you mean "${suggestion}"?` : ` Known: ${CORRUPTION_NAMES.join(', ')}.`}`,
+      path: keyPath,
+      ...rangeOfPath(tree, keyPath, true),
+    };
+  }
   switch (error.keyword) {
     case 'additionalProperties': {
       const extra = (error.params as { additionalProperty: string }).additionalProperty;
@@ -275,7 +288,14 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     full,
     preset: value.preset ?? 'auto',
     reference: typeof value.reference === 'string' ? path.resolve(dir, value.reference) : undefined,
-    budgets: { accuracyDrop: value.budgets?.accuracyDrop ?? DEFAULT_ACCURACY_DROP },
+    budgets: {
+      accuracyDrop: value.budgets?.accuracyDrop ?? DEFAULT_ACCURACY_DROP,
+      cleanAccuracyDrop: value.budgets?.cleanAccuracyDrop ?? value.budgets?.accuracyDrop ?? DEFAULT_ACCURACY_DROP,
+      corruptions: value.budgets?.corruptions ?? {},
+      significance: value.budgets?.significance ?? DEFAULT_SIGNIFICANCE,
+      severity: value.budgets?.severity ?? 'warning',
+    },
+    baseline: path.resolve(dir, (value.baseline as string | undefined) ?? DEFAULT_BASELINE_FILE),
     seed: value.seed ?? 0,
   };
   return { config, problems, tree };

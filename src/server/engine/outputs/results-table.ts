@@ -1,5 +1,6 @@
 // Formats results as a plain-text table for a terminal.
-import type { Results } from '../results/results';
+import type { Regression, Results } from '../results/results';
+import { formatP } from '../stats/mcnemar';
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -42,11 +43,22 @@ export function formatResultsTable(results: Results): string {
       lines.push(`baseline ${comparison.baseline}: ${comparison.regressions.length} regression(s) beyond the budget:`);
       for (const r of comparison.regressions) lines.push(`  ${describeRegression(r)}`);
     }
+    if (comparison.comparable && comparison.insignificantDrops.length > 0) {
+      lines.push(`${comparison.insignificantDrops.length} drop(s) beyond the budget that are not significant on ${comparison.insignificantDrops[0].n} samples (not regressions):`);
+      for (const r of comparison.insignificantDrops) lines.push(`  ${describeRegression(r)}`);
+    }
   }
   return lines.join('\n');
 }
 
-export function describeRegression(r: { corruption: string; severity: number; baseline: number; current: number; drop: number; budget: number }): string {
+/** Percentage points, with one decimal only when it is not zero: "2 pp", "11.3 pp". */
+function pp(fraction: number): string {
+  const value = Math.round(fraction * 1000) / 10;
+  return `${Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1)} pp`;
+}
+
+/** "gaussian_noise s3: accuracy 61.2% (baseline 72.5%, -11.3 pp, budget 2 pp, p < 0.001)" */
+export function describeRegression(r: Regression): string {
   const what = r.corruption === 'clean' ? 'clean' : `${r.corruption} s${r.severity}`;
-  return `${what}: accuracy ${percent(r.current)} (baseline ${percent(r.baseline)}, -${(r.drop * 100).toFixed(1)} pp, budget ${(r.budget * 100).toFixed(1)} pp)`;
+  return `${what}: accuracy ${percent(r.current)} (baseline ${percent(r.baseline)}, -${pp(r.drop)}, budget ${pp(r.budget)}, ${formatP(r.p)})`;
 }

@@ -28,6 +28,11 @@ export interface Regression {
   readonly budget: number;
   /** Number of samples both runs evaluated. */
   readonly n: number;
+  /** One-sided exact McNemar p-value of "worse than the baseline". */
+  readonly p: number;
+  /** Samples right in the baseline and wrong now, and the other way round. */
+  readonly worse: number;
+  readonly better: number;
 }
 
 export interface Comparison {
@@ -36,7 +41,10 @@ export interface Comparison {
   /** False when the baseline was made on other samples, seed or preset: nothing is compared then. */
   readonly comparable: boolean;
   readonly reason?: string;
+  /** Drops beyond the budget that are significant: the regressions. */
   readonly regressions: readonly Regression[];
+  /** Drops beyond the budget that are not significant (too few samples to tell): reported, not flagged. */
+  readonly insignificantDrops: readonly Regression[];
 }
 
 export interface Results {
@@ -49,6 +57,8 @@ export interface Results {
   readonly model: { readonly path: string; readonly sha256: string };
   readonly data: { readonly source: string; readonly count: number };
   readonly seed: number;
+  /** The version of the corruption implementations (see registry.ts). */
+  readonly corruptionsVersion: number;
   readonly preset: 'cifar' | 'imagenet';
   readonly labels: readonly string[];
   readonly clean: { readonly accuracy: number; readonly correct: number; readonly n: number };

@@ -13,6 +13,7 @@ import { RESULTS_SCHEMA_VERSION, conditionKey, encodeBits, type Results, type Ru
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { executePlan, type ExecuteOptions } from './execute-plan';
 import { planRun, type RunPlan } from './plan';
+import { CORRUPTIONS_VERSION } from '../perturb/image/registry';
 import { summariseCorruptions } from '../metrics/corruption-metrics';
 import { loadNormaliser } from '../metrics/load-normaliser';
 
@@ -66,6 +67,7 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
         model: { path: path.relative(config.dir, config.model).split(path.sep).join('/'), sha256: model.sha256 },
         data: { source: path.relative(config.dir, dataset.source).split(path.sep).join('/') || '.', count: dataset.count },
         seed: plan.seed,
+        corruptionsVersion: CORRUPTIONS_VERSION,
         preset: plan.preset,
         labels,
         clean: { accuracy: cleanCorrect / n, correct: cleanCorrect, n },

@@ -25,6 +25,13 @@ import { shotNoise } from './shot-noise';
 import { speckleNoise } from './speckle-noise';
 import { spatter } from './spatter';
 
+/**
+ * The version of the corruption implementations: raise it whenever any corruption's output bytes change for the
+ * same (image, seed), so that baselines made with other outputs are reported as not comparable instead of
+ * giving false regressions.
+ */
+export const CORRUPTIONS_VERSION = 1;
+
 /** All 19 corruption names, in the order of the ImageNet-C / CIFAR-10-C tables (and of the reference arrays). */
 export const CORRUPTION_NAMES = [
   'gaussian_noise',
