@@ -1,6 +1,7 @@
 // The custom messages between the extension (client) and the evaluation server. Both sides import
 // this file; one namespace per message.
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { ReportModel } from './report-model';
 
 export type RunKindName = 'smoke' | 'full';
 
@@ -53,6 +54,16 @@ export namespace AcceptBaselineRequest {
   export const type = new RequestType<AcceptBaselineParams, AcceptBaselineResponse, void>(method);
 }
 
+export interface ReportParams {
+  readonly folderUri?: string;
+}
+
+/** The report model of the latest results of a folder (undefined when nothing ran yet). */
+export namespace ReportRequest {
+  export const method = 'robustness/report';
+  export const type = new RequestType<ReportParams, ReportModel | null, void>(method);
+}
+
 export interface RunProgressParams {
   readonly runId: string;
   readonly done: number;
@@ -95,4 +106,5 @@ export const ClientCommands = {
   acceptBaseline: 'robustnessLens.acceptBaseline',
   runFull: 'robustnessLens.runFull',
   runSmoke: 'robustnessLens.runSmoke',
+  openReport: 'robustnessLens.openReport',
 } as const;
