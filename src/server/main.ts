@@ -19,6 +19,7 @@ import {
   AcceptBaselineRequest,
   ClientCommands,
   DEFAULT_SERVER_SETTINGS,
+  ReportRequest,
   RunFullRequest,
   RunProgressNotification,
   RunSmokeRequest,
@@ -190,6 +191,11 @@ export function startServer(connection: Connection): void {
       command: { title: 'Run Full Suite', command: ClientCommands.runFull, arguments: folder },
     };
     return [accept, full];
+  });
+
+  connection.onRequest(ReportRequest.type, async (params) => {
+    const session = sessionFor(params?.folderUri);
+    return (await session?.report()) ?? null;
   });
 
   connection.onShutdown(async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DidChangeWatchedFilesNotification, FileChangeType, DiagnosticSeverity, CancellationTokenSource } from 'vscode-languageserver-protocol/node';
-import { AcceptBaselineRequest, RunFullRequest, RunSmokeRequest } from '../../src/shared/protocol';
+import { AcceptBaselineRequest, ReportRequest, RunFullRequest, RunSmokeRequest } from '../../src/shared/protocol';
 import { REPO_ROOT, messageOf, startServer, uriOf, type TestServer } from '../helpers/lsp-client';
 import { copyWorkspace, removeWorkspace } from '../helpers/workspace';
 
@@ -48,6 +48,20 @@ test('Run Smoke Test answers with the results and sends progress', async () => {
   const progress = server.progress.filter((p) => p.runId === 'smoke-1');
   assert.ok(progress.length > 0, 'progress notifications arrive');
   assert.equal(progress.at(-1)!.done, progress.at(-1)!.total, 'the last progress is complete');
+});
+
+test('the report request gives the report model of the latest results', async () => {
+  const model = await server.connection.sendRequest(ReportRequest.type, {});
+  assert.ok(model);
+  assert.equal(model.header.modelPath, 'models/classifier.onnx');
+  assert.equal(model.header.samples, 256);
+  assert.deepEqual(model.conditions.map((c) => `${c.corruption}/${c.severity}`), ['gaussian_noise/3', 'gaussian_blur/3']);
+  assert.ok(model.conditions.every((c) => c.ece !== undefined && c.ece >= 0 && c.ece <= 1));
+  assert.deepEqual(model.calibration.map((c) => c.condition), ['clean', 'gaussian_noise', 'gaussian_blur']);
+  assert.equal(model.calibration[0].bins.reduce((a, b) => a + b.count, 0), 256, 'every sample in one bin');
+  assert.ok(model.gallery.length >= 3 && model.gallery.length <= 12, `${model.gallery.length} gallery items`);
+  assert.ok(model.gallery.every((g) => g.image.startsWith('data:image/png;base64,')));
+  assert.equal(model.gallery[0].correct, false, 'misclassified first');
 });
 
 test('accepting a baseline writes .robustness/baseline.json', async () => {

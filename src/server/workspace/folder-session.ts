@@ -7,7 +7,10 @@ import { CONFIG_FILE_NAME, isPregenerated, type Config, type DataSpec } from '..
 import { parseConfig, rangeOfPath, type ParsedConfig } from '../engine/config/parse-config';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isInputError } from '../engine/errors';
-import { evaluate } from '../engine/run/evaluate';
+import { evaluateWithExamples } from '../engine/run/evaluate';
+import type { Example } from '../engine/run/execute-plan';
+import { buildReportModel } from '../engine/outputs/report-model';
+import type { ReportModel } from '../../shared/report-model';
 import type { CorruptionPool } from '../engine/run/corruption-pool';
 import { RunCancelled, type Progress } from '../engine/run/execute-plan';
 import { writeBaseline } from '../engine/baseline/baseline-file';
@@ -49,6 +52,7 @@ export class FolderSession {
   private runDiagnostics: DiagnosticsByUri = new Map();
   private published = new Set<string>();
   private latest: Results | undefined;
+  private latestExamples: readonly Example[][] = [];
   private active: ActiveRun | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private pendingSmoke: AbortController[] = [];
@@ -171,9 +175,10 @@ export class FolderSession {
       }
     };
     try {
-      let results = await evaluate(config, kind, { signal: controller.signal, onProgress: progress, threads: settings.threads, pool: this.host.pool() });
-      results = await compareWithBaselineFile(results, config);
+      const evaluation = await evaluateWithExamples(config, kind, { signal: controller.signal, onProgress: progress, threads: settings.threads, pool: this.host.pool() });
+      const results = await compareWithBaselineFile(evaluation.results, config);
       this.latest = results;
+      this.latestExamples = evaluation.examples;
       this.runDiagnostics = results.comparison ? regressionDiagnostics(config, this.source(), results.comparison) : new Map();
       this.publishAll();
       const summary = summarise(this.folderUri, results);
@@ -217,6 +222,12 @@ export class FolderSession {
     }
   }
 
+  /** The report model of the latest results, or undefined when nothing ran yet. */
+  async report(): Promise<ReportModel | undefined> {
+    if (!this.latest) return undefined;
+    return buildReportModel(this.latest, this.latestExamples, `Robustness report: ${path.basename(this.folder)}`);
+  }
+
   /** Writes the latest results as the baseline (atomically) and re-checks them against it. */
   async acceptBaseline(): Promise<{ file: string; kind: RunKind } | undefined> {
     const results = this.latest;
@@ -225,7 +236,7 @@ export class FolderSession {
     const file = config.baseline;
     await writeBaseline(file, results);
     const { comparison: _old, ...rest } = results;
-    this.latest = { ...rest, comparison: { baseline: path.relative(config.dir, file).split(path.sep).join('/'), comparable: true, regressions: [], insignificantDrops: [] } };
+    this.latest = { ...rest, comparison: { baseline: path.relative(config.dir, file).split(path.sep).join('/'), comparable: true, regressions: [], insignificantDrops: [], changes: [] } };
     this.runDiagnostics = new Map();
     this.publishAll();
     this.host.state({ state: 'finished', summary: summarise(this.folderUri, this.latest) });

@@ -18,14 +18,15 @@ export function budgetFor(budgets: Budgets, corruption: string): number {
 
 export function compareWithBaseline(current: Results, baseline: Results, budgets: Budgets, baselinePath: string): Comparison {
   const reason = incomparability(current, baseline);
-  if (reason) return { baseline: baselinePath, comparable: false, reason, regressions: [], insignificantDrops: [] };
+  if (reason) return { baseline: baselinePath, comparable: false, reason, regressions: [], insignificantDrops: [], changes: [] };
   const common = commonSamples(current.samples.ids, baseline.samples.ids);
   const n = common.current.length;
   if (n === 0) {
-    return { baseline: baselinePath, comparable: false, reason: 'the baseline and this run share no samples', regressions: [], insignificantDrops: [] };
+    return { baseline: baselinePath, comparable: false, reason: 'the baseline and this run share no samples', regressions: [], insignificantDrops: [], changes: [] };
   }
   const regressions: Regression[] = [];
   const insignificantDrops: Regression[] = [];
+  const changes: Comparison['changes'][number][] = [];
   const conditions = [{ corruption: 'clean', severity: 0 }, ...current.corruptions];
   for (const { corruption, severity } of conditions) {
     const key = conditionKey(corruption, severity);
@@ -38,6 +39,7 @@ export function compareWithBaseline(current: Results, baseline: Results, budgets
     const afterBits = Uint8Array.from(common.current, (i) => afterAll[i]);
     const correctBefore = beforeBits.reduce((a, b) => a + b, 0);
     const correctAfter = afterBits.reduce((a, b) => a + b, 0);
+    changes.push({ corruption, severity, baseline: correctBefore / n, current: correctAfter / n });
     const budget = budgetFor(budgets, corruption);
     // Decide in whole samples so that floating-point noise cannot tip the decision.
     if (correctBefore - correctAfter <= budget * n + 1e-9) continue;
@@ -57,7 +59,7 @@ export function compareWithBaseline(current: Results, baseline: Results, budgets
     };
     (test.p < budgets.significance ? regressions : insignificantDrops).push(finding);
   }
-  return { baseline: baselinePath, comparable: true, regressions, insignificantDrops };
+  return { baseline: baselinePath, comparable: true, regressions, insignificantDrops, changes };
 }
 
 /** The results with their comparison against the config's baseline file, when there is one. */

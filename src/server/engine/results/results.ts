@@ -2,6 +2,7 @@
 // Baselines are results files too.
 
 import type { CorruptionSummary } from '../metrics/corruption-metrics';
+import type { CalibrationBins } from '../metrics/calibration';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -45,6 +46,8 @@ export interface Comparison {
   readonly regressions: readonly Regression[];
   /** Drops beyond the budget that are not significant (too few samples to tell): reported, not flagged. */
   readonly insignificantDrops: readonly Regression[];
+  /** Accuracy now and in the baseline on the shared samples, per condition both ran ('clean' has severity 0). */
+  readonly changes: readonly { readonly corruption: string; readonly severity: number; readonly baseline: number; readonly current: number }[];
 }
 
 export interface Results {
@@ -69,7 +72,18 @@ export interface Results {
    * base64 bit set (bit i set = sample ids[i] classified correctly).
    */
   readonly samples: { readonly ids: readonly number[]; readonly correct: Readonly<Record<string, string>> };
+  /**
+   * Calibration of the top-class confidence for 'clean' and each 'corruption/severity': the expected
+   * calibration error over 15 equal-width bins, and the bins (count, sum of confidences, number correct).
+   */
+  readonly calibration: readonly ConditionCalibration[];
   readonly comparison?: Comparison;
+}
+
+export interface ConditionCalibration {
+  readonly condition: string;
+  readonly ece: number;
+  readonly bins: CalibrationBins;
 }
 
 export function conditionKey(corruption: string, severity: number): string {

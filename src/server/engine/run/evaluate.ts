@@ -11,7 +11,8 @@ import { openDataset } from '../data/open-dataset';
 import { loadClassifier } from '../model/load-model';
 import { RESULTS_SCHEMA_VERSION, conditionKey, encodeBits, type Results, type RunKind } from '../results/results';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
-import { executePlan, type ExecuteOptions } from './execute-plan';
+import { executePlan, type Example, type ExecuteOptions } from './execute-plan';
+import { expectedCalibrationError } from '../metrics/calibration';
 import { planRun, type RunPlan } from './plan';
 import { CORRUPTIONS_VERSION } from '../perturb/image/registry';
 import { summariseCorruptions } from '../metrics/corruption-metrics';
@@ -24,7 +25,18 @@ export interface EvaluateOptions extends ExecuteOptions {
   readonly threads?: number;
 }
 
+/** Results and the example inputs the report's gallery shows (not part of the results file). */
+export interface Evaluation {
+  readonly results: Results;
+  /** Index 0 clean, then one list per condition of results.corruptions. */
+  readonly examples: readonly Example[][];
+}
+
 export async function evaluate(config: Config, kind: RunKind, options: EvaluateOptions = {}): Promise<Results> {
+  return (await evaluateWithExamples(config, kind, options)).results;
+}
+
+export async function evaluateWithExamples(config: Config, kind: RunKind, options: EvaluateOptions = {}): Promise<Evaluation> {
   const started = Date.now();
   const labels = await readLabels(config.labels as string[] | string, config.dir);
   const configText = await fs.readFile(config.file);
@@ -57,7 +69,12 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
       });
       const correctBits: Record<string, string> = { clean: encodeBits(outcomes.clean) };
       plan.conditions.forEach((c, k) => (correctBits[conditionKey(c.corruption, c.severity)] = encodeBits(outcomes.conditions[k])));
-      return {
+      const calibration = [{ corruption: 'clean', severity: 0 }, ...plan.conditions].map((c, k) => ({
+        condition: conditionKey(c.corruption, c.severity),
+        ece: expectedCalibrationError(outcomes.calibration[k]),
+        bins: outcomes.calibration[k],
+      }));
+      const results: Results = {
         schemaVersion: RESULTS_SCHEMA_VERSION,
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
         kind,
@@ -74,7 +91,9 @@ export async function evaluate(config: Config, kind: RunKind, options: EvaluateO
         corruptions,
         summary: summariseCorruptions(cleanCorrect / n, corruptions, normaliser),
         samples: { ids: plan.sampleIds, correct: correctBits },
+        calibration,
       };
+      return { results, examples: outcomes.examples };
     } finally {
       await model.close();
     }

@@ -16,6 +16,7 @@ import { preprocessBatch } from '../model/preprocess';
 import { InputError } from '../errors';
 import type { Image, ImageDataset, Sample } from '../types';
 import { RunCancelled } from './cancelled';
+import { addToBins, emptyBins, topProbability, type CalibrationBins } from '../metrics/calibration';
 import { CorruptionPool, defaultWorkerCount, shareImages } from './corruption-pool';
 import type { RunPlan } from './plan';
 
@@ -53,12 +54,26 @@ export interface ExecuteOptions {
    * plan.conditions[condition] with the given ids.
    */
   readonly pregenerated?: (condition: number, ids: readonly number[]) => Promise<Sample[]>;
+  /** Misclassified and correct examples to keep per condition, each (default 2). */
+  readonly examplesPerCondition?: number;
 }
 
 /** Per-sample correctness (1/0) for 'clean' and for each condition, in plan.sampleIds order. */
 export interface Outcomes {
   readonly clean: Uint8Array;
   readonly conditions: readonly Uint8Array[];
+  /** Calibration of the top-class confidence: index 0 clean, then one per condition. */
+  readonly calibration: readonly CalibrationBins[];
+  /** A few example inputs with their predictions (misclassified ones kept first): index 0 clean, then per condition. */
+  readonly examples: readonly Example[][];
+}
+
+/** One example input as the model saw it (after corruption), with its label and the prediction. */
+export interface Example {
+  readonly sampleId: number;
+  readonly label: number;
+  readonly predicted: number;
+  readonly image: Image;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -174,7 +189,19 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
   };
   signal?.addEventListener('abort', onAbort, { once: true });
 
-  const infer = async (images: readonly Image[], samples: readonly Sample[], what: string, into: Uint8Array, start: number) => {
+  const calibration = [clean, ...conditions].map(() => emptyBins());
+  const examples: Example[][] = [clean, ...conditions].map(() => []);
+  const examplesWanted = Math.max(0, options.examplesPerCondition ?? 2);
+  const keepExample = (slot: number, example: Example) => {
+    const list = examples[slot];
+    const right = example.predicted === example.label;
+    const kept = list.filter((e) => (e.predicted === e.label) === right).length;
+    if (kept >= examplesWanted) return;
+    // A copy: batch buffers are reused and shared with workers.
+    list.push({ ...example, image: { ...example.image, pixels: Uint8Array.from(example.image.pixels) } });
+    list.sort((a, b) => Number(a.predicted === a.label) - Number(b.predicted === b.label) || a.sampleId - b.sampleId);
+  };
+  const infer = async (images: readonly Image[], samples: readonly Sample[], what: string, into: Uint8Array, start: number, slot: number) => {
     const count = images.length;
     // A model with a fixed batch size gets padded batches.
     const rows = model.fixedBatch ?? count;
@@ -183,7 +210,12 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     if (!scratch || batch.length > scratch.length) scratch = batch;
     const scores = await model.infer(batch, rows);
     const predicted = predictions(scores, count, model.classCount, model, what, samples);
-    for (let i = 0; i < count; i++) into[start + i] = predicted[i] === samples[i].label ? 1 : 0;
+    for (let i = 0; i < count; i++) {
+      const right = predicted[i] === samples[i].label;
+      into[start + i] = right ? 1 : 0;
+      addToBins(calibration[slot], topProbability(scores, i * model.classCount, model.classCount), right);
+      if (examplesWanted > 0) keepExample(slot, { sampleId: samples[i].id, label: samples[i].label, predicted: predicted[i], image: images[i] });
+    }
     done += count;
     onProgress?.({ done, total, message: what });
     throwIfAborted(signal);
@@ -277,12 +309,12 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
       // Give the workers their next tasks before this thread gets busy with inference.
       await fill();
       throwIfAborted(signal);
-      await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start);
+      await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start, condition + 1);
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
     for (const step of queue) step.corrupted?.catch(ignore);
     await Promise.all(ownPools.map((own) => own.close()));
   }
-  return { clean, conditions };
+  return { clean, conditions, calibration, examples };
 }
