@@ -1,10 +1,12 @@
 // npm run bench: (a) corruption speed per image, (b) pipeline throughput against raw inference, (c) memory over
-// N and 4N samples. Prints the machine first (cores, load, a CPU-capacity probe): timings on a shared, busy
-// machine are noisy; read ratios measured side by side in one run rather than absolute figures.
+// N and 4N samples, (d) save-to-diagnostics latency of the built server (bench/save-to-diagnostics.ts). Prints the
+// machine first (cores, load, a CPU-capacity probe): timings on a shared, busy machine are noisy; read ratios
+// measured side by side in one run rather than absolute figures.
 import { Worker } from 'node:worker_threads';
 import { benchCorruptions } from './corruption-speed';
 import { benchMemory } from './memory';
 import { benchPipeline } from './pipeline-throughput';
+import { benchSaveToDiagnostics } from './save-to-diagnostics';
 import { cores, fmt, machineLine, workerKind } from './common';
 
 /** Spin work per second with 1 and with `threads` threads for ~0.4 s each: how much parallel CPU we really get. */
@@ -41,6 +43,9 @@ async function main(): Promise<void> {
   log('');
   log('== (c) memory over N and 4N samples ==');
   benchMemory(log);
+  log('');
+  log('== (d) save to diagnostics through the real server over LSP, threads 1 vs 2, idle vs busy ==');
+  await benchSaveToDiagnostics(log);
   log('');
   log(`load average at the end: ${require('node:os').loadavg().map((l: number) => l.toFixed(2)).join(' ')}; bench took ${fmt((performance.now() - started) / 1000, 0)} s`);
 }
