@@ -24,6 +24,18 @@ const builds = [
   { ...common, entryPoints: ['src/server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The corruption worker thread that dist/server.js and dist/cli.js start (src/server/engine/run/corruption-pool.ts).
   { ...common, entryPoints: ['src/server/engine/run/corruption-worker.ts'], outfile: 'dist/corruption-worker.js' },
+  // The report app (media/report/), for the webview and the standalone HTML file: dist/media/report.js + report.css.
+  {
+    entryPoints: ['media/report/main.ts'],
+    outfile: 'dist/media/report.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome114', 'firefox115', 'safari16'],
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  },
 ];
 
 const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

@@ -1,5 +1,6 @@
 // npm run bench: (a) corruption speed per image, (b) pipeline throughput against raw inference, (c) memory over
-// N and 4N samples, (d) save-to-diagnostics latency of the built server (bench/save-to-diagnostics.ts). Prints the
+// N and 4N samples, (d) save-to-diagnostics latency of the built server (bench/save-to-diagnostics.ts), (e) the
+// size and render time of the standalone HTML report (bench/report-size.ts). Prints the
 // machine first (cores, load, a CPU-capacity probe): timings on a shared, busy machine are noisy; read ratios
 // measured side by side in one run rather than absolute figures.
 import { Worker } from 'node:worker_threads';
@@ -7,6 +8,7 @@ import { benchCorruptions } from './corruption-speed';
 import { benchMemory } from './memory';
 import { benchPipeline } from './pipeline-throughput';
 import { benchSaveToDiagnostics } from './save-to-diagnostics';
+import { benchReportSize } from './report-size';
 import { cores, fmt, machineLine, workerKind } from './common';
 
 /** Spin work per second with 1 and with `threads` threads for ~0.4 s each: how much parallel CPU we really get. */
@@ -46,6 +48,9 @@ async function main(): Promise<void> {
   log('');
   log('== (d) save to diagnostics through the real server over LSP, threads 1 vs 2, idle vs busy ==');
   await benchSaveToDiagnostics(log);
+  log('');
+  log('== (e) report size and render time (bench/report-size.ts) ==');
+  await benchReportSize(log);
   log('');
   log(`load average at the end: ${require('node:os').loadavg().map((l: number) => l.toFixed(2)).join(' ')}; bench took ${fmt((performance.now() - started) / 1000, 0)} s`);
 }

@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../engine/config/load-config';
 import { positionAt, rangeOfPath } from '../engine/config/parse-config';
 import { InputError } from '../engine/errors';
-import { evaluate } from '../engine/run/evaluate';
+import { evaluateWithExamples, type Evaluation } from '../engine/run/evaluate';
+import { buildReportModel } from '../engine/outputs/report-model';
+import { loadReportAssets, renderStandaloneHtml } from '../engine/outputs/standalone-html';
 import { writeBaseline, writeFileAtomic } from '../engine/baseline/baseline-file';
 import { compareWithBaselineFile } from '../engine/baseline/compare';
 import { formatResultsTable } from '../engine/outputs/results-table';
@@ -13,11 +15,12 @@ import { TOOL_NAME, TOOL_VERSION } from '../engine/version';
 import type { Results } from '../engine/results/results';
 import { parseNonNegativeInteger, UsageError, type Output } from './cli-io';
 
-export const RUN_USAGE = `${TOOL_NAME} run [--config PATH] [--smoke|--full] [--json FILE] [--seed N] [--threads N] [--workers N] [--write-baseline] [--quiet]
+export const RUN_USAGE = `${TOOL_NAME} run [--config PATH] [--smoke|--full] [--json FILE] [--html FILE] [--seed N] [--threads N] [--workers N] [--write-baseline] [--quiet]
   Runs the robustness checks of robustness.json on its model and data and prints a table.
   --config PATH       the configuration (default: ./robustness.json)
   --smoke | --full    the quick on-save suite, or the full suite (default: --full)
   --json FILE         also write the results as JSON (format: docs/results-format.md)
+  --html FILE         also write the report as one self-contained HTML file (opens offline in any browser)
   --seed N            override the config's seed
   --threads N         onnxruntime threads (default 1)
   --workers N         corruption worker threads (default: up to cores - 1, started when a run is long; 0: none)
@@ -34,6 +37,7 @@ export async function runCommand(rest: string[], output: Output): Promise<number
         smoke: { type: 'boolean' },
         full: { type: 'boolean' },
         json: { type: 'string' },
+        html: { type: 'string' },
         seed: { type: 'string' },
         threads: { type: 'string' },
         workers: { type: 'string' },
@@ -64,9 +68,10 @@ export async function runCommand(rest: string[], output: Output): Promise<number
   const config = loaded.config;
 
   let results: Results;
+  let examples: Evaluation['examples'] = [];
   try {
     let lastShown = -1;
-    results = await evaluate(config, kind, {
+    ({ results, examples } = await evaluateWithExamples(config, kind, {
       seed,
       threads,
       workers,
@@ -77,7 +82,7 @@ export async function runCommand(rest: string[], output: Output): Promise<number
           process.stderr.write(`\r${kind} run: ${percent}% (${p.message})`.padEnd(60));
         }
       },
-    });
+    }));
     if (!options.quiet && process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
   } catch (error) {
     if (error instanceof InputError && error.details.configPath) {
@@ -98,6 +103,12 @@ export async function runCommand(rest: string[], output: Output): Promise<number
     const jsonFile = path.resolve(options.json);
     await writeFileAtomic(jsonFile, JSON.stringify(results, null, 2) + '\n');
     output.out(`wrote results to ${path.relative(process.cwd(), jsonFile) || jsonFile}`);
+  }
+  if (options.html) {
+    const htmlFile = path.resolve(options.html);
+    const model = await buildReportModel(results, examples, `Robustness report: ${path.basename(config.dir)}`);
+    await writeFileAtomic(htmlFile, renderStandaloneHtml(model, await loadReportAssets()));
+    output.out(`wrote report to ${path.relative(process.cwd(), htmlFile) || htmlFile}`);
   }
   if (options['write-baseline']) {
     await writeBaseline(config.baseline, results);

@@ -8,17 +8,17 @@ import { conditionKey, type Results } from '../results/results';
 import type { Example } from '../run/execute-plan';
 import type { Image } from '../types';
 
-/** Thumbnails are at most this many pixels on a side (small images are enlarged, pixelated, to it). */
+/** Thumbnails are at most this many pixels on a side; smaller images keep their size (the app enlarges them). */
 const THUMBNAIL_SIDE = 96;
 
 async function thumbnail(image: Image): Promise<string> {
-  const scale = THUMBNAIL_SIDE / Math.max(image.width, image.height);
+  const scale = Math.min(1, THUMBNAIL_SIDE / Math.max(image.width, image.height));
   const width = Math.max(1, Math.round(image.width * scale));
   const height = Math.max(1, Math.round(image.height * scale));
   const png = await sharp(Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength), {
     raw: { width: image.width, height: image.height, channels: image.channels as 1 | 3 },
   })
-    .resize(width, height, { kernel: scale > 1 ? 'nearest' : 'lanczos3' })
+    .resize(width, height, { kernel: 'lanczos3' })
     .png({ compressionLevel: 9 })
     .toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
