@@ -52,6 +52,19 @@ test('run --smoke prints a table, writes the results JSON and exits 0', async ()
   );
 });
 
+test('run --html writes one self-contained report file', async () => {
+  const { code, stdout, stderr } = cli(['run', '--smoke', '--html', 'out/report.html'], folder);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /wrote report to out\/report\.html/);
+  const html = await fs.readFile(path.join(folder, 'out', 'report.html'), 'utf8');
+  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
+  assert.match(html, /<script id="report-data" type="application\/json">/);
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=["']?https?:/, 'nothing loaded from elsewhere');
+  const data = html.slice(html.indexOf('<script id="report-data"'));
+  assert.match(data, /models\/classifier\.onnx/);
+  assert.match(data, /data:image\/png;base64,/, 'thumbnails embedded');
+});
+
 test('the same seed gives the same results; another seed other samples', async () => {
   const a = cli(['run', '--smoke', '--json', 'a.json'], folder);
   const b = cli(['run', '--smoke', '--json', 'b.json'], folder);
