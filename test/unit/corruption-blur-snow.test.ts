@@ -3,16 +3,11 @@
 // - zoom_blur is deterministic: pixel for pixel against the seed-0 reference (mean absolute difference <= 1; it is
 //   in fact bit-exact).
 // - The random ones, replayed with the reference's own random numbers (numpy's legacy MT19937 generator, seed 0,
-//   re-implemented below and fed through a replaying RandomSource): pixel for pixel against the seed-0 reference.
+//   re-implemented in test/helpers/corruption-reference.ts and fed through a replaying RandomSource): pixel for pixel against the seed-0 reference.
 // - The random ones with our seeded streams: change statistics averaged over 16 draws against the reference's
 //   statistics over 8 seeds (PARAMETERS.md, "How to compare").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import sharp from 'sharp';
-import { parseNpy } from '../../src/server/engine/data/npy';
 import { InputError } from '../../src/server/engine/errors';
 import { GLASS_BLUR_MIN_SIDE, GLASS_BLUR_PARAMETERS, glassBlur } from '../../src/server/engine/perturb/image/glass-blur';
 import { motionBlur, motionBlurTaps, scaledMotionParameters } from '../../src/server/engine/perturb/image/motion-blur';
@@ -20,58 +15,24 @@ import { SNOW_PARAMETERS, snow } from '../../src/server/engine/perturb/image/sno
 import { numpyArange, roundHalfEven, zoomBlur } from '../../src/server/engine/perturb/image/zoom-blur';
 import { seedFor } from '../../src/server/engine/perturb/random';
 import type { Corruption, Image, ParameterPreset, RandomSource } from '../../src/server/engine/types';
-
-const REFERENCE_DIR = process.env.ROBUSTNESS_REFERENCE_DIR ?? '/work/shared/reference/corruptions';
+import {
+  assertReferenceFilesPresent,
+  CASES,
+  changeStatisticsProblems,
+  changeStats,
+  DRAWS,
+  load,
+  makeImage,
+  NumpyLegacyRandom,
+  readStats,
+} from '../helpers/corruption-reference';
 
 /** Index of each corruption in the reference arrays (table order of PARAMETERS.md). */
 const REFERENCE_INDEX: Readonly<Record<string, number>> = { glass_blur: 4, motion_blur: 5, zoom_blur: 6, snow: 7 };
 
-interface Case {
-  readonly preset: ParameterPreset;
-  readonly input: string;
-  readonly reference: string;
-  readonly stats: string;
-}
-
-const CASES: readonly Case[] = [
-  { preset: 'cifar', input: 'synth_32.png', reference: 'cifar_32_synth_32.npy', stats: 'stats_cifar_32_synth.json' },
-  { preset: 'imagenet', input: 'synth_224.png', reference: 'imagenet_224_synth_224.npy.gz', stats: 'stats_imagenet_224_synth.json' },
-];
-
 const ALL: readonly Corruption[] = [motionBlur, zoomBlur, glassBlur, snow];
 const RANDOM: readonly Corruption[] = [motionBlur, glassBlur, snow];
 const PRESETS: readonly ParameterPreset[] = ['cifar', 'imagenet'];
-
-async function readPng(file: string): Promise<Image> {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  assert.equal(info.channels, 3, `${file} decodes to 3 channels`);
-  return { height: info.height, width: info.width, channels: 3, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-}
-
-/** The reference outputs, shape (19, 5, H, W, 3) uint8. */
-function readReference(file: string): Uint8Array {
-  let bytes: Uint8Array = readFileSync(file);
-  if (file.endsWith('.gz')) bytes = gunzipSync(bytes);
-  const array = parseNpy(bytes);
-  assert.equal(array.dtype, 'u1');
-  assert.equal(array.shape.length, 5);
-  assert.equal(array.shape[0], 19);
-  assert.equal(array.shape[1], 5);
-  return array.data as Uint8Array;
-}
-
-const loaded = new Map<string, Promise<{ image: Image; reference: Uint8Array }>>();
-function load(c: Case): Promise<{ image: Image; reference: Uint8Array }> {
-  let promise = loaded.get(c.preset);
-  if (!promise) {
-    promise = (async () => ({
-      image: await readPng(path.join(REFERENCE_DIR, c.input)),
-      reference: readReference(path.join(REFERENCE_DIR, c.reference)),
-    }))();
-    loaded.set(c.preset, promise);
-  }
-  return promise;
-}
 
 /** Mean absolute difference and share of differing values between an output and a reference cell. */
 function compareWithReference(out: Image, reference: Uint8Array, name: string, severity: number): { mad: number; differing: number } {
@@ -87,30 +48,12 @@ function compareWithReference(out: Image, reference: Uint8Array, name: string, s
   return { mad: sum / n, differing: differing / n };
 }
 
-/** A deterministic test image with gradients, edges and some texture (no random numbers needed). */
-function makeImage(height: number, width: number, channels: number): Image {
-  const pixels = new Uint8Array(height * width * channels);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++) {
-        const gradient = ((x + y) * 255) / Math.max(1, height + width - 2);
-        const block = ((x >> 2) + (y >> 2) + c) % 2 === 0 ? 60 : -60;
-        const v = 0.5 * gradient + 64 + block + ((x * 7 + y * 13 + c * 29) % 23);
-        pixels[(y * width + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return { height, width, channels, pixels };
-}
-
 function context(preset: ParameterPreset, name: string, severity: number, sampleId: number, runSeed = 7) {
   return { preset, random: seedFor(runSeed, name, severity, sampleId) };
 }
 
 test('the reference files are present', () => {
-  for (const c of CASES) {
-    for (const file of [c.input, c.reference, c.stats]) assert.ok(existsSync(path.join(REFERENCE_DIR, file)), `missing ${file} in ${REFERENCE_DIR}`);
-  }
+  assertReferenceFilesPresent();
 });
 
 test('zoom factors follow numpy.arange, sizes follow Python round (half to even)', () => {
@@ -147,83 +90,6 @@ for (const c of CASES) {
   });
 }
 
-/**
- * numpy's legacy global generator (np.random.seed(n); np.random.uniform / normal / randint): MT19937 seeded with
- * init_genrand, doubles from two 32-bit outputs (a >> 5, b >> 6), normals by the polar method with the second value
- * cached (legacy_gauss), bounded integers by masked rejection on 32-bit outputs. Used to replay the random numbers
- * the reference outputs were made with (seed 0 before each corruption and severity).
- */
-class NumpyLegacyRandom {
-  private readonly mt = new Uint32Array(624);
-  private index = 624;
-  private gauss: number | undefined;
-
-  constructor(seed: number) {
-    this.mt[0] = seed >>> 0;
-    for (let i = 1; i < 624; i++) {
-      const prev = this.mt[i - 1] ^ (this.mt[i - 1] >>> 30);
-      this.mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
-    }
-  }
-
-  uint32(): number {
-    if (this.index >= 624) {
-      const mt = this.mt;
-      for (let k = 0; k < 624; k++) {
-        const y = (mt[k] & 0x80000000) | (mt[(k + 1) % 624] & 0x7fffffff);
-        mt[k] = mt[(k + 397) % 624] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-      }
-      this.index = 0;
-    }
-    let y = this.mt[this.index++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
-  }
-
-  double(): number {
-    const a = this.uint32() >>> 5;
-    const b = this.uint32() >>> 6;
-    return (a * 67108864 + b) / 9007199254740992;
-  }
-
-  standardNormal(): number {
-    if (this.gauss !== undefined) {
-      const g = this.gauss;
-      this.gauss = undefined;
-      return g;
-    }
-    let x1: number;
-    let x2: number;
-    let r2: number;
-    do {
-      x1 = 2 * this.double() - 1;
-      x2 = 2 * this.double() - 1;
-      r2 = x1 * x1 + x2 * x2;
-    } while (r2 >= 1 || r2 === 0);
-    const f = Math.sqrt((-2 * Math.log(r2)) / r2);
-    this.gauss = f * x1;
-    return f * x2;
-  }
-
-  /** randint(low, high): uniform in [low, high). */
-  randint(low: number, high: number): number {
-    const range = high - low - 1;
-    let mask = range;
-    mask |= mask >>> 1;
-    mask |= mask >>> 2;
-    mask |= mask >>> 4;
-    mask |= mask >>> 8;
-    mask |= mask >>> 16;
-    for (;;) {
-      const value = this.uint32() & mask;
-      if (value <= range) return low + value;
-    }
-  }
-}
-
 /** A RandomSource that replays given uniforms and normals, for feeding the reference's own random numbers. */
 function replay(uniforms: readonly number[], normals: readonly number[] = []): RandomSource {
   let u = 0;
@@ -242,11 +108,11 @@ function replay(uniforms: readonly number[], normals: readonly number[] = []): R
 
 test('the numpy replay generator reproduces numpy (seed 0)', () => {
   const a = new NumpyLegacyRandom(0);
-  assert.equal(a.double(), 0.5488135039273248);
-  assert.equal(a.double(), 0.7151893663724195);
+  assert.equal(a.next(), 0.5488135039273248);
+  assert.equal(a.next(), 0.7151893663724195);
   const b = new NumpyLegacyRandom(0);
-  assert.ok(Math.abs(b.standardNormal() - 1.764052345967664) < 1e-15);
-  assert.ok(Math.abs(b.standardNormal() - 0.4001572083672233) < 1e-15);
+  assert.ok(Math.abs(b.normal() - 1.764052345967664) < 1e-15);
+  assert.ok(Math.abs(b.normal() - 0.4001572083672233) < 1e-15);
   const c = new NumpyLegacyRandom(0);
   assert.deepEqual([c.randint(-1, 1), c.randint(-1, 1), c.randint(-1, 1), c.randint(-1, 1)], [-1, 0, 0, -1]);
 });
@@ -260,7 +126,7 @@ for (const c of CASES) {
     const problems: string[] = [];
     for (let severity = 1; severity <= 5; severity++) {
       // The angle is np.random.uniform(-45, 45) after np.random.seed(0): -45 + 90 * 0.5488...
-      const random = replay([new NumpyLegacyRandom(0).double()]);
+      const random = replay([new NumpyLegacyRandom(0).next()]);
       const out = motionBlur.apply(image, severity, { preset: c.preset, random });
       const { mad, differing } = compareWithReference(out, reference, 'motion_blur', severity);
       // Bit-exact on these images (0 differing values).
@@ -303,8 +169,8 @@ for (const c of CASES) {
       const numpy = new NumpyLegacyRandom(0);
       const n = image.height; // square reference images
       const layer: number[] = [];
-      for (let i = 0; i < n * n; i++) layer.push(numpy.standardNormal());
-      const angleUniform = numpy.double();
+      for (let i = 0; i < n * n; i++) layer.push(numpy.normal());
+      const angleUniform = numpy.next();
       // We draw only the centre crop that clipped_zoom uses, row by row.
       const crop = Math.ceil(n / SNOW_PARAMETERS[c.preset][severity - 1][2]);
       const top = Math.floor((n - crop) / 2);
@@ -319,69 +185,17 @@ for (const c of CASES) {
   });
 }
 
-interface ChangeStats {
-  mean: number;
-  std: number;
-  share: number;
-}
-
-/** Statistics of the change out - in (grey levels): signed mean, standard deviation (ddof 0), share changed. */
-function changeStats(input: Uint8Array, output: Uint8Array): ChangeStats {
-  let sum = 0;
-  let sumSq = 0;
-  let changed = 0;
-  for (let i = 0; i < input.length; i++) {
-    const d = output[i] - input[i];
-    sum += d;
-    sumSq += d * d;
-    if (d !== 0) changed++;
-  }
-  const n = input.length;
-  const mean = sum / n;
-  return { mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), share: changed / n };
-}
-
-// Tolerance: max(3 x the reference's sd over its 8 seeds, 10% of the reference value, a floor). The floors are those
-// of corruption-reference.test.ts: a quarter of a grey level for the mean and std of the change (below one
-// quantisation step, while a wrong parameter or a rounding-instead-of-truncation cast moves them by 0.5 grey levels
-// or more) and half a percentage point for the share of changed values. The reference sds of these three
-// corruptions are mostly far above the floors (motion_blur's angle alone moves its share by +-0.09).
-const FLOOR = { mean: 0.25, std: 0.25, share: 0.005 };
-const DRAWS = 16;
+// Tolerance (changeStatisticsProblems in test/helpers/corruption-reference.ts): max(3 x the reference's sd over its
+// 8 seeds, 10% of the reference value, a floor of a quarter grey level for the mean and std of the change and half a
+// percentage point for the share of changed values). The reference sds of these three corruptions are mostly far
+// above the floors (motion_blur's angle alone moves its share by +-0.09).
 
 for (const c of CASES) {
   for (const corruption of RANDOM) {
     const name = corruption.name;
     test(`${name} (${c.preset} preset) has the reference's change statistics over ${DRAWS} draws, severities 1-5`, async () => {
       const { image } = await load(c);
-      const stats = JSON.parse(readFileSync(path.join(REFERENCE_DIR, c.stats), 'utf8')) as {
-        cells: Record<string, { mean_change: [number, number]; std_change: [number, number]; share_changed: [number, number] }>;
-      };
-      const problems: string[] = [];
-      for (let severity = 1; severity <= 5; severity++) {
-        const average: ChangeStats = { mean: 0, std: 0, share: 0 };
-        for (let sampleId = 0; sampleId < DRAWS; sampleId++) {
-          const out = corruption.apply(image, severity, context(c.preset, name, severity, sampleId, 2024));
-          const s = changeStats(image.pixels, out.pixels);
-          average.mean += s.mean / DRAWS;
-          average.std += s.std / DRAWS;
-          average.share += s.share / DRAWS;
-        }
-        const cell = stats.cells[`${name}_${severity}`];
-        assert.ok(cell, `reference statistics for ${name}_${severity}`);
-        const checks: [keyof ChangeStats, [number, number]][] = [
-          ['mean', cell.mean_change],
-          ['std', cell.std_change],
-          ['share', cell.share_changed],
-        ];
-        for (const [key, [refMean, refSd]] of checks) {
-          const tolerance = Math.max(3 * refSd, 0.1 * Math.abs(refMean), FLOOR[key]);
-          const ours = average[key];
-          if (!(Math.abs(ours - refMean) <= tolerance)) {
-            problems.push(`severity ${severity} ${key}: ${ours.toFixed(4)} vs reference ${refMean.toFixed(4)} +- ${tolerance.toFixed(4)}`);
-          }
-        }
-      }
+      const problems = changeStatisticsProblems(readStats(c), name, image, (severity, sampleId) => corruption.apply(image, severity, context(c.preset, name, severity, sampleId, 2024)));
       assert.deepEqual(problems, [], `${name} (${c.preset}) differs from the reference`);
     });
   }

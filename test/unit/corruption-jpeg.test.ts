@@ -6,30 +6,13 @@
 // - its properties: quality tables, determinism, shapes, strength growing with the severity.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { parseNpy } from '../../src/server/engine/data/npy';
 import { JPEG_QUALITY } from '../../src/server/engine/perturb/image/jpeg-compression';
 import { jpegRoundTrip, qualityScaling, scaledQuantTable, STD_CHROMINANCE_TABLE, STD_LUMINANCE_TABLE } from '../../src/server/engine/perturb/image/jpeg-lossy';
 import { applyCorruption, CORRUPTION_NAMES, getCorruption } from '../../src/server/engine/perturb/image/registry';
-import type { Image, ParameterPreset } from '../../src/server/engine/types';
-
-const REFERENCE_DIR = process.env.ROBUSTNESS_REFERENCE_DIR ?? '/work/shared/reference/corruptions';
-
-async function readPng(file: string): Promise<Image> {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { height: info.height, width: info.width, channels: 3, pixels: new Uint8Array(data) };
-}
-
-function readReference(file: string): Uint8Array {
-  let bytes: Uint8Array = readFileSync(file);
-  if (file.endsWith('.gz')) bytes = gunzipSync(bytes);
-  const array = parseNpy(bytes);
-  assert.equal(array.dtype, 'u1');
-  return array.data as Uint8Array;
-}
+import type { Image } from '../../src/server/engine/types';
+import { CASES, readPng, readReference, REFERENCE_DIR } from '../helpers/corruption-reference';
 
 /** A deterministic image: smooth gradients, sharp edges and pseudo-random texture. */
 function makeImage(height: number, width: number, channels: number, seed = 1): Image {
@@ -66,11 +49,6 @@ async function libjpegRoundTrip(image: Image, quality: number): Promise<Uint8Arr
   assert.equal(info.channels, image.channels);
   return new Uint8Array(data);
 }
-
-const CASES: readonly { preset: ParameterPreset; input: string; reference: string }[] = [
-  { preset: 'cifar', input: 'synth_32.png', reference: 'cifar_32_synth_32.npy' },
-  { preset: 'imagenet', input: 'synth_224.png', reference: 'imagenet_224_synth_224.npy.gz' },
-];
 
 for (const c of CASES) {
   test(`jpeg_compression (${c.preset} preset) matches the reference output, severities 1-5 (bit-exact)`, async () => {

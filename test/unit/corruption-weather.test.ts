@@ -7,11 +7,6 @@
 // - determinism, grey and non-square images, tiny images.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import sharp from 'sharp';
-import { parseNpy } from '../../src/server/engine/data/npy';
 import { InputError } from '../../src/server/engine/errors';
 import { ELASTIC_TRANSFORM_MIN_SIDE, elasticTransform } from '../../src/server/engine/perturb/image/elastic-transform';
 import { fog, fogMapSize } from '../../src/server/engine/perturb/image/fog';
@@ -20,124 +15,24 @@ import { generateFrostTexture } from '../../src/server/engine/perturb/image/fros
 import { plasmaFractal } from '../../src/server/engine/perturb/image/plasma-fractal';
 import { spatter } from '../../src/server/engine/perturb/image/spatter';
 import { seedFor } from '../../src/server/engine/perturb/random';
-import type { Corruption, Image, ParameterPreset, RandomSource } from '../../src/server/engine/types';
-
-const REFERENCE_DIR = process.env.ROBUSTNESS_REFERENCE_DIR ?? '/work/shared/reference/corruptions';
-
-interface Case {
-  readonly preset: ParameterPreset;
-  readonly input: string;
-  readonly reference: string;
-  readonly stats: string;
-}
-
-const CASES: readonly Case[] = [
-  { preset: 'cifar', input: 'synth_32.png', reference: 'cifar_32_synth_32.npy', stats: 'stats_cifar_32_synth.json' },
-  { preset: 'imagenet', input: 'synth_224.png', reference: 'imagenet_224_synth_224.npy.gz', stats: 'stats_imagenet_224_synth.json' },
-];
+import type { Corruption, Image, ParameterPreset } from '../../src/server/engine/types';
+import {
+  assertReferenceFilesPresent,
+  averageChangeStats,
+  CASES,
+  changeStatisticsProblems,
+  changeStats,
+  type ChangeStats,
+  DRAWS,
+  load,
+  makeImage,
+  NumpyLegacyRandom,
+  readStats,
+} from '../helpers/corruption-reference';
 
 const CORRUPTIONS: readonly Corruption[] = [fog, frost, spatter, elasticTransform];
 /** Index of each corruption in the reference arrays (the table order of PARAMETERS.md). */
 const TABLE_INDEX: Readonly<Record<string, number>> = { frost: 8, fog: 9, elastic_transform: 12, spatter: 17 };
-
-async function readPng(file: string): Promise<Image> {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  assert.equal(info.channels, 3, `${file} decodes to 3 channels`);
-  return { height: info.height, width: info.width, channels: 3, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-}
-
-/** The reference outputs, shape (19, 5, H, W, 3) uint8. */
-function readReference(file: string): Uint8Array {
-  let bytes: Uint8Array = readFileSync(file);
-  if (file.endsWith('.gz')) bytes = gunzipSync(bytes);
-  const array = parseNpy(bytes);
-  assert.equal(array.dtype, 'u1');
-  assert.deepEqual(array.shape.slice(0, 2), [19, 5]);
-  return array.data as Uint8Array;
-}
-
-const loaded = new Map<string, Promise<{ image: Image; reference: Uint8Array }>>();
-function load(c: Case): Promise<{ image: Image; reference: Uint8Array }> {
-  let promise = loaded.get(c.preset);
-  if (!promise) {
-    promise = (async () => ({
-      image: await readPng(path.join(REFERENCE_DIR, c.input)),
-      reference: readReference(path.join(REFERENCE_DIR, c.reference)),
-    }))();
-    loaded.set(c.preset, promise);
-  }
-  return promise;
-}
-
-interface StatsFile {
-  cells: Record<string, { mean_change: [number, number]; std_change: [number, number]; share_changed: [number, number] }>;
-}
-function readStats(c: Case): StatsFile {
-  return JSON.parse(readFileSync(path.join(REFERENCE_DIR, c.stats), 'utf8')) as StatsFile;
-}
-
-/**
- * numpy's legacy RandomState after np.random.seed(seed): MT19937 seeded with init_genrand, random_sample with 53
- * bits from two outputs, and the polar-method gauss that returns f * x2 first and caches f * x1. Used to replay the
- * reference's random draws; the corruptions take uniforms as next() and normals as normal().
- */
-class NumpyLegacyRandom implements RandomSource {
-  private readonly mt = new Uint32Array(624);
-  private index = 624;
-  private gauss = 0;
-  private hasGauss = false;
-
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    for (let i = 0; i < 624; i++) {
-      this.mt[i] = s;
-      const x = s ^ (s >>> 30);
-      s = (((((x & 0xffff0000) >>> 16) * 1812433253) << 16) + (x & 0x0000ffff) * 1812433253 + i + 1) >>> 0;
-    }
-  }
-
-  private nextUint32(): number {
-    const mt = this.mt;
-    if (this.index >= 624) {
-      for (let k = 0; k < 624; k++) {
-        const y = (mt[k] & 0x80000000) | (mt[(k + 1) % 624] & 0x7fffffff);
-        mt[k] = mt[(k + 397) % 624] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-      }
-      this.index = 0;
-    }
-    let y = mt[this.index++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
-  }
-
-  next(): number {
-    const a = this.nextUint32() >>> 5;
-    const b = this.nextUint32() >>> 6;
-    return (a * 67108864 + b) / 9007199254740992;
-  }
-
-  normal(): number {
-    if (this.hasGauss) {
-      this.hasGauss = false;
-      return this.gauss;
-    }
-    let x1: number;
-    let x2: number;
-    let r2: number;
-    do {
-      x1 = 2 * this.next() - 1;
-      x2 = 2 * this.next() - 1;
-      r2 = x1 * x1 + x2 * x2;
-    } while (r2 >= 1 || r2 === 0);
-    const f = Math.sqrt((-2 * Math.log(r2)) / r2);
-    this.gauss = f * x1;
-    this.hasGauss = true;
-    return f * x2;
-  }
-}
 
 test('the numpy stream replay reproduces np.random.seed(0) (random_sample, normal)', () => {
   const r = new NumpyLegacyRandom(0);
@@ -148,78 +43,27 @@ test('the numpy stream replay reproduces np.random.seed(0) (random_sample, norma
 });
 
 test('the reference files are present', () => {
-  for (const c of CASES) {
-    for (const file of [c.input, c.reference, c.stats]) assert.ok(existsSync(path.join(REFERENCE_DIR, file)), `missing ${file} in ${REFERENCE_DIR}`);
-  }
+  assertReferenceFilesPresent();
 });
 
-interface ChangeStats {
-  mean: number;
-  std: number;
-  share: number;
-}
-
-/** Statistics of the change out - in (grey levels): signed mean, standard deviation (ddof 0), share changed. */
-function changeStats(input: Uint8Array, output: Uint8Array): ChangeStats {
-  let sum = 0;
-  let sumSq = 0;
-  let changed = 0;
-  for (let i = 0; i < input.length; i++) {
-    const d = output[i] - input[i];
-    sum += d;
-    sumSq += d * d;
-    if (d !== 0) changed++;
-  }
-  const n = input.length;
-  const mean = sum / n;
-  return { mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), share: changed / n };
-}
-
-const DRAWS = 16;
 const RUN_SEED = 2024;
 
-function averageStats(corruption: Corruption, image: Image, severity: number, preset: ParameterPreset): ChangeStats {
-  const average: ChangeStats = { mean: 0, std: 0, share: 0 };
-  for (let sampleId = 0; sampleId < DRAWS; sampleId++) {
-    const out = corruption.apply(image, severity, { preset, random: seedFor(RUN_SEED, corruption.name, severity, sampleId) });
-    const s = changeStats(image.pixels, out.pixels);
-    average.mean += s.mean / DRAWS;
-    average.std += s.std / DRAWS;
-    average.share += s.share / DRAWS;
-  }
-  return average;
+function draw(corruption: Corruption, image: Image, severity: number, preset: ParameterPreset, sampleId: number): Image {
+  return corruption.apply(image, severity, { preset, random: seedFor(RUN_SEED, corruption.name, severity, sampleId) });
 }
 
-// Tolerance floors, as in corruption-reference.test.ts: for cells where the reference sd over its 8 seeds is tiny
-// and the value near 0, a quarter of a grey level for the mean and std of the change (below one quantisation step,
-// while a wrong parameter or a rounding-instead-of-truncation cast moves them by 0.5 grey levels or more) and half
-// a percentage point for the share of changed values. In practice the 3-sd and 10% terms decide every cell here
-// (e.g. spatter's smallest share, cifar severity 1: 0.025 +- 0.020).
-const FLOOR = { mean: 0.25, std: 0.25, share: 0.005 };
+function averageStats(corruption: Corruption, image: Image, severity: number, preset: ParameterPreset): ChangeStats {
+  return averageChangeStats(image, (sampleId) => draw(corruption, image, severity, preset, sampleId));
+}
+
+// Tolerance: changeStatisticsProblems (test/helpers/corruption-reference.ts), max(3 sd, 10%, FLOOR). In practice the
+// 3-sd and 10% terms decide every cell here (e.g. spatter's smallest share, cifar severity 1: 0.025 +- 0.020).
 
 for (const c of CASES) {
   for (const corruption of [fog, spatter, elasticTransform]) {
     test(`${corruption.name} (${c.preset} preset) has the reference's change statistics over ${DRAWS} draws, severities 1-5`, async () => {
       const { image } = await load(c);
-      const stats = readStats(c);
-      const problems: string[] = [];
-      for (let severity = 1; severity <= 5; severity++) {
-        const average = averageStats(corruption, image, severity, c.preset);
-        const cell = stats.cells[`${corruption.name}_${severity}`];
-        assert.ok(cell, `reference statistics for ${corruption.name}_${severity}`);
-        const checks: [keyof ChangeStats, [number, number]][] = [
-          ['mean', cell.mean_change],
-          ['std', cell.std_change],
-          ['share', cell.share_changed],
-        ];
-        for (const [key, [refMean, refSd]] of checks) {
-          const tolerance = Math.max(3 * refSd, 0.1 * Math.abs(refMean), FLOOR[key]);
-          const ours = average[key];
-          if (!(Math.abs(ours - refMean) <= tolerance)) {
-            problems.push(`severity ${severity} ${key}: ${ours.toFixed(4)} vs reference ${refMean.toFixed(4)} +- ${tolerance.toFixed(4)}`);
-          }
-        }
-      }
+      const problems = changeStatisticsProblems(readStats(c), corruption.name, image, (severity, sampleId) => draw(corruption, image, severity, c.preset, sampleId));
       assert.deepEqual(problems, [], `${corruption.name} (${c.preset}) differs from the reference`);
     });
   }
@@ -277,22 +121,6 @@ for (const c of CASES) {
       assert.deepEqual(problems, [], `${corruption.name} (${c.preset}) differs from the reference output`);
     });
   }
-}
-
-/** A deterministic test image with gradients, edges and some texture (no random numbers needed). */
-function makeImage(height: number, width: number, channels: number): Image {
-  const pixels = new Uint8Array(height * width * channels);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++) {
-        const gradient = ((x + y) * 255) / Math.max(1, height + width - 2);
-        const block = ((x >> 2) + (y >> 2) + c) % 2 === 0 ? 60 : -60;
-        const v = 0.5 * gradient + 64 + block + ((x * 7 + y * 13 + c * 29) % 23);
-        pixels[(y * width + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return { height, width, channels, pixels };
 }
 
 const PRESETS: readonly ParameterPreset[] = ['cifar', 'imagenet'];
