@@ -61,7 +61,7 @@ function startWebview(vscode: VsCodeApi, root: HTMLElement): void {
       show(message.model);
     } else {
       vscode.setState(null);
-      safely(root, () => renderMessage(root, 'empty', 'No results yet.', message.reason));
+      safely(root, () => renderMessage(root, 'empty', 'No results yet.', message.reason, actions.runFull));
     }
   });
   vscode.postMessage({ type: 'ready' });

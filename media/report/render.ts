@@ -45,10 +45,16 @@ export function renderReport(root: HTMLElement, model: ReportModel, actions: Hea
   setState('rendered');
 }
 
-export function renderMessage(root: HTMLElement, state: 'empty' | 'error' | 'loading', title: string, detail?: string): void {
+export function renderMessage(root: HTMLElement, state: 'empty' | 'error' | 'loading', title: string, detail?: string, runFull?: () => void): void {
   resetCharts();
+  let action: HTMLElement | null = null;
+  if (runFull) {
+    const button = h('button', { className: 'rl-button', text: 'Run full suite', attrs: { type: 'button' } });
+    button.addEventListener('click', runFull);
+    action = h('p', {}, button);
+  }
   root.replaceChildren(
-    h('div', { className: `rl-message rl-message-${state}`, attrs: { role: state === 'error' ? 'alert' : 'status' } }, h('h2', { text: title }), detail ? h('p', { text: detail }) : null),
+    h('div', { className: `rl-message rl-message-${state}`, attrs: { role: state === 'error' ? 'alert' : 'status' } }, h('h2', { text: title }), detail ? h('p', { className: 'rl-message-detail', text: detail }) : null, action),
   );
   setState(state);
 }

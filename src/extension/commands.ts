@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import { AcceptBaselineRequest, RunFullRequest, RunSmokeRequest, type RunResponse } from '../shared/protocol';
 import type { ExtensionContextState } from './context';
+import { ReportPanel } from './report/report-panel';
 
 type Command = (...args: unknown[]) => unknown;
 
@@ -87,6 +88,14 @@ function acceptBaseline(state: ExtensionContextState): Command {
   };
 }
 
+/** Shows the report of the folder's latest results (or why there are none) in the singleton report panel. */
+function openReport(state: ExtensionContextState): Command {
+  return async (folderUri?: unknown) => {
+    const folder = await targetFolder(folderUri);
+    await ReportPanel.createOrShow(state, folder?.uri.toString());
+  };
+}
+
 function restartServer(state: ExtensionContextState): Command {
   return async () => {
     await state.stop();
@@ -100,6 +109,7 @@ export function registerCommands(state: ExtensionContextState): vscode.Disposabl
     'robustnessLens.runSmoke': runSuite(state, 'smoke'),
     'robustnessLens.runFull': runSuite(state, 'full'),
     'robustnessLens.acceptBaseline': acceptBaseline(state),
+    'robustnessLens.openReport': openReport(state),
     'robustnessLens.showLog': () => state.output.show(true),
     'robustnessLens.restartServer': restartServer(state),
   };

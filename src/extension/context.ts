@@ -1,7 +1,8 @@
-// The extension's state shared by the commands: the client (which may be down), the log, the status item.
+// The extension's state shared by the commands: the client (which may be down), the log, the status item, and the
+// events the report panel follows (the client started, a run finished).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { RunProgressNotification, ServerStateNotification, type RunProgressParams } from '../shared/protocol';
+import { RunProgressNotification, ServerStateNotification, type RunProgressParams, type RunSummary } from '../shared/protocol';
 import { createClient } from './client';
 import { StatusItem } from './status';
 
@@ -12,10 +13,32 @@ export class ExtensionContextState implements vscode.Disposable {
   /** Progress listeners of the runs this window started, by run id. */
   readonly progressListeners = new Map<string, (progress: RunProgressParams) => void>();
   private clientDisposables: vscode.Disposable[] = [];
+  private readonly didStartClient = new vscode.EventEmitter<LanguageClient>();
+  private readonly didFinishRun = new vscode.EventEmitter<RunSummary>();
+  /** Fires when the server has started (at activation and after a restart). */
+  readonly onDidStartClient = this.didStartClient.event;
+  /** Fires when a run finished, or the baseline changed the latest results (the server's 'finished' state). */
+  readonly onDidFinishRun = this.didFinishRun.event;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Robustness Lens', { log: true });
     this.status = new StatusItem();
+  }
+
+  /** The client, waiting a little while when it is down (e.g. during a restart); undefined when it stays down. */
+  async readyClient(waitMs = 10_000): Promise<LanguageClient | undefined> {
+    if (this.client) return this.client;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        subscription.dispose();
+        resolve(this.client);
+      }, waitMs);
+      const subscription = this.onDidStartClient((client) => {
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(client);
+      });
+    });
   }
 
   async start(): Promise<void> {
@@ -31,10 +54,14 @@ export class ExtensionContextState implements vscode.Disposable {
       throw error;
     }
     this.clientDisposables.push(
-      client.onNotification(ServerStateNotification.type, (state) => this.status.update(state)),
+      client.onNotification(ServerStateNotification.type, (state) => {
+        this.status.update(state);
+        if (state.state === 'finished') this.didFinishRun.fire(state.summary);
+      }),
       client.onNotification(RunProgressNotification.type, (progress) => this.progressListeners.get(progress.runId)?.(progress)),
     );
     this.status.update({ state: 'idle' });
+    this.didStartClient.fire(client);
   }
 
   async stop(): Promise<void> {
@@ -47,6 +74,8 @@ export class ExtensionContextState implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+    this.didStartClient.dispose();
+    this.didFinishRun.dispose();
     this.status.dispose();
     this.output.dispose();
   }

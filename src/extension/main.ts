@@ -1,13 +1,15 @@
-// Extension entry: starts the evaluation server and registers the commands.
+// Extension entry: starts the evaluation server and registers the commands and the report panel's serializer.
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { ExtensionContextState } from './context';
+import { registerReportSerializer } from './report/report-panel';
 
 let state: ExtensionContextState | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   state = new ExtensionContextState(context);
-  context.subscriptions.push(state, ...registerCommands(state));
+  // The serializer is registered before the server starts: VS Code revives the panel once activation is done.
+  context.subscriptions.push(state, ...registerCommands(state), registerReportSerializer(state));
   if (!vscode.workspace.isTrusted) {
     // Restricted mode: the server checks robustness.json but loads no model. Trusting the workspace restarts it.
     void vscode.window.showInformationMessage(

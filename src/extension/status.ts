@@ -1,20 +1,27 @@
-// The language status item: idle, running, last result.
+// The language status item: idle, running, last result. Its link runs the smoke test until there are results, then
+// opens the report of the folder that last finished a run.
 import * as vscode from 'vscode';
-import type { ServerState } from '../shared/protocol';
+import { ClientCommands, type ServerState } from '../shared/protocol';
 
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.LanguageStatusItem;
+  /** The folder of the latest finished run: once there is one, the item opens its report. */
+  private resultsFolderUri: string | undefined;
 
   constructor() {
     this.item = vscode.languages.createLanguageStatusItem('robustnessLens.status', { pattern: '**/robustness.json' });
     this.item.name = 'Robustness Lens';
     this.item.text = 'Robustness: starting';
-    this.item.command = { title: 'Run Smoke Test', command: 'robustnessLens.runSmoke' };
+    this.item.command = { title: 'Run Smoke Test', command: ClientCommands.runSmoke };
   }
 
   update(state: ServerState): void {
     this.item.busy = state.state === 'running';
-    this.item.command = { title: 'Run Smoke Test', command: 'robustnessLens.runSmoke' };
+    if (state.state === 'finished') this.resultsFolderUri = state.summary.folderUri;
+    this.item.command =
+      this.resultsFolderUri === undefined
+        ? { title: 'Run Smoke Test', command: ClientCommands.runSmoke }
+        : { title: 'Open Report', command: ClientCommands.openReport, arguments: [this.resultsFolderUri] };
     this.item.severity = vscode.LanguageStatusSeverity.Information;
     switch (state.state) {
       case 'idle':

@@ -102,7 +102,7 @@ test('an empty message with a hostile reason shows it as text', async () => {
   await openHtml(watched, browser.dir, 'hostile-empty.html', webviewPageHtml(assets, { csp: false }), 'loading');
   await postToWebview(watched.page, { type: 'empty', reason: HOSTILE.img });
   await watched.page.waitForSelector('html[data-report-state="empty"]');
-  assert.equal(await watched.page.locator('.rl-message p').textContent(), HOSTILE.img);
+  assert.equal(await watched.page.locator('.rl-message p.rl-message-detail').textContent(), HOSTILE.img);
   await watched.page.waitForTimeout(200);
   assert.equal(await watched.page.evaluate('typeof window.__pwned'), 'undefined');
   assert.deepEqual(watched.dialogs, []);

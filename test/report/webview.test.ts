@@ -86,7 +86,8 @@ test('an empty message shows its reason and clears the state', async () => {
   await postToWebview(watched.page, { type: 'empty', reason: 'No results yet: run the smoke test (save robustness.json).' });
   await watched.page.waitForSelector('html[data-report-state="empty"]');
   assert.equal(await watched.page.locator('.rl-message h2').textContent(), 'No results yet.');
-  assert.equal(await watched.page.locator('.rl-message p').textContent(), 'No results yet: run the smoke test (save robustness.json).');
+  assert.equal(await watched.page.locator('.rl-message p.rl-message-detail').textContent(), 'No results yet: run the smoke test (save robustness.json).');
+  assert.equal(await watched.page.locator('.rl-message button').textContent(), 'Run full suite', 'the empty state offers the full suite');
   const calls = await vscodeCalls(watched.page);
   assert.deepEqual(calls.at(-1), { method: 'setState', state: null });
 });
@@ -111,7 +112,7 @@ test('malformed messages show an error text and throw nothing', async () => {
     await postToWebview(page, message);
     await page.waitForSelector('html[data-report-state="error"]');
     assert.equal(await page.locator('.rl-message h2').textContent(), 'The report received a message it cannot read.');
-    assert.match((await page.locator('.rl-message p').textContent()) ?? '', expected);
+    assert.match((await page.locator('.rl-message p.rl-message-detail').textContent()) ?? '', expected);
     assert.equal(await page.locator('.rl-message').getAttribute('role'), 'alert');
   }
   // A valid message afterwards renders normally; the bad ones were never stored as state.
