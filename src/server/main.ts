@@ -169,7 +169,8 @@ export function startServer(connection: Connection): void {
     return { status: 'written', file: written.file, kind: written.kind };
   });
 
-  // Quick fixes on our diagnostics in robustness.json: accept the results as the new baseline, run the full suite.
+  // Quick fixes on our diagnostics in robustness.json: accept the results as the new baseline, open the report,
+  // run the full suite.
   connection.onCodeAction((params) => {
     const session = sessionOfConfig(params.textDocument.uri);
     if (!session) return [];
@@ -190,7 +191,13 @@ export function startServer(connection: Connection): void {
       diagnostics: regressions,
       command: { title: 'Run Full Suite', command: ClientCommands.runFull, arguments: folder },
     };
-    return [accept, full];
+    const report: CodeAction = {
+      title: 'Open the report',
+      kind: CodeActionKind.QuickFix,
+      diagnostics: regressions,
+      command: { title: 'Open Report', command: ClientCommands.openReport, arguments: folder },
+    };
+    return [accept, report, full];
   });
 
   connection.onRequest(ReportRequest.type, async (params) => {

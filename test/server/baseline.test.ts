@@ -101,6 +101,7 @@ test('a significant drop beyond the budget is flagged with its p-value, and quic
     actions.map((a) => [a.title, a.command?.command, a.command?.arguments?.[0]]),
     [
       ['Accept the latest results as the new baseline', 'robustnessLens.acceptBaseline', uriOf(folder)],
+      ['Open the report', 'robustnessLens.openReport', uriOf(folder)],
       ['Run the full suite', 'robustnessLens.runFull', uriOf(folder)],
     ],
   );
