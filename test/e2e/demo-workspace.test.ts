@@ -1,15 +1,14 @@
 // End to end in a real VS Code (code-server + Chromium): open the Fashion-MNIST demo, save a config
 // change that points at a weaker model, see the regression diagnostics in the Problems panel, accept the
 // results as the baseline from the palette and see them clear, then run the full suite from the palette.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
+import { REPO_ROOT } from './harness/code-server';
+import { demoInEditor } from './harness/demo-in-editor';
 import {
   openFile,
-  openWorkbench,
   problemRows,
   runCommand,
   screenshot,
@@ -18,36 +17,18 @@ import {
   waitForNotification,
   waitForProblem,
   withFailureScreenshot,
-  type Workbench,
 } from './harness/workbench';
-import { copyWorkspace, removeWorkspace } from '../helpers/workspace';
 
 const DEMO = path.join(REPO_ROOT, 'examples', 'fashion-mnist');
 const WEAK_MODEL = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'grey28-linear.onnx');
 const REGRESSION = /gaussian_noise s3: accuracy \d+\.\d% \(baseline \d+\.\d%, -\d+(\.\d)? pp, budget 2 pp, p < 0\.001\)/;
 
 describe('the demo workspace in a real VS Code', { timeout: 300_000 }, () => {
-  let folder: string;
-  let server: CodeServer;
-  let workbench: Workbench;
-
-  before(async () => {
-    folder = await copyWorkspace(DEMO);
-    // A baseline of the demo model, as a user would have committed it; and a weaker model beside it.
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'run', '--smoke', '--write-baseline', '--quiet'], { cwd: folder });
-    await fs.copyFile(WEAK_MODEL, path.join(folder, 'models', 'weak.onnx'));
-    server = await startCodeServer({ workspaceFolder: folder, extensionDevelopmentPath: REPO_ROOT });
-    workbench = await openWorkbench(server.url());
-  });
-
-  after(async () => {
-    await workbench?.close();
-    await server?.stop();
-    if (folder) await removeWorkspace(folder);
-  });
+  // A baseline of the demo model, as a user would have committed it; and a weaker model beside it.
+  const demo = demoInEditor(DEMO, { baseline: true, prepare: (folder) => fs.copyFile(WEAK_MODEL, path.join(folder, 'models', 'weak.onnx')) });
 
   it('saving the config with a weaker model shows the regression; accepting the baseline clears it', async () => {
-    const { page } = workbench;
+    const { page } = demo.workbench();
     await withFailureScreenshot(
       page,
       'demo-regression',
@@ -82,12 +63,12 @@ describe('the demo workspace in a real VS Code', { timeout: 300_000 }, () => {
         await waitForNotification(page, /baseline written to \.robustness\/baseline\.json/, 30_000);
         await waitForNoProblem(page, REGRESSION, 30_000);
       },
-      server,
+      demo.server(),
     );
   });
 
   it('Run Full Suite shows progress and reports the results', async () => {
-    const { page } = workbench;
+    const { page } = demo.workbench();
     await withFailureScreenshot(
       page,
       'demo-full-suite',
@@ -97,7 +78,7 @@ describe('the demo workspace in a real VS Code', { timeout: 300_000 }, () => {
         assert.match(text, /clean accuracy/);
         await screenshot(page, 'demo-full-suite');
       },
-      server,
+      demo.server(),
     );
   });
 });

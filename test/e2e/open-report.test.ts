@@ -2,14 +2,14 @@
 // Fashion-MNIST demo in the report webview, so does the language status item's link; the report's "Run full suite"
 // button brings the full results in; the panel comes back after a window reload (the serializer). With
 // no results yet, the panel says so, and its button runs the full suite, after which the panel shows the results.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { consoleErrors, notifications, openFile, openWorkbench, runCommand, screenshot, waitForNotification, withFailureScreenshot, type Workbench } from './harness/workbench';
-import { copyWorkspace, removeWorkspace } from '../helpers/workspace';
+import { REPO_ROOT, type CodeServer } from './harness/code-server';
+import { demoInEditor } from './harness/demo-in-editor';
+import { consoleErrors, notifications, openFile, runCommand, screenshot, waitForNotification, withFailureScreenshot } from './harness/workbench';
 
 const DEMO = path.join(REPO_ROOT, 'examples', 'fashion-mnist');
 /** The demo's model, as robustness.json names it: the report header's modelPath. */
@@ -67,24 +67,10 @@ function extensionLog(server: CodeServer): string {
 }
 
 describe('Robustness: Open Report in a real VS Code', { timeout: 300_000 }, () => {
-  let folder: string;
-  let server: CodeServer;
-  let workbench: Workbench;
-
-  before(async () => {
-    folder = await copyWorkspace(DEMO);
-    server = await startCodeServer({ workspaceFolder: folder, extensionDevelopmentPath: REPO_ROOT });
-    workbench = await openWorkbench(server.url());
-  });
-
-  after(async () => {
-    await workbench?.close();
-    await server?.stop();
-    if (folder) await removeWorkspace(folder);
-  });
+  const demo = demoInEditor(DEMO);
 
   it('shows the latest results of the folder, and the panel is restored after a reload', async () => {
-    const { page } = workbench;
+    const { page } = demo.workbench();
     await withFailureScreenshot(
       page,
       'open-report',
@@ -138,28 +124,13 @@ describe('Robustness: Open Report in a real VS Code', { timeout: 300_000 }, () =
         assert.equal(await page.locator(REPORT_TAB).count(), 1, 'one report panel after the reload');
         await screenshot(page, 'open-report-restored');
       },
-      server,
+      demo.server(),
     );
   });
 });
 
 /** A copy of the demo with no smoke test on start-up: it has no results until someone runs something. */
-function demoWithoutResults(): { workbench: () => Workbench; server: () => CodeServer } {
-  let folder: string;
-  let server: CodeServer;
-  let workbench: Workbench;
-  before(async () => {
-    folder = await copyWorkspace(DEMO);
-    server = await startCodeServer({ workspaceFolder: folder, extensionDevelopmentPath: REPO_ROOT, userSettings: { 'robustnessLens.runOnSave': false } });
-    workbench = await openWorkbench(server.url());
-  });
-  after(async () => {
-    await workbench?.close();
-    await server?.stop();
-    if (folder) await removeWorkspace(folder);
-  });
-  return { workbench: () => workbench, server: () => server };
-}
+const demoWithoutResults = () => demoInEditor(DEMO, { userSettings: { 'robustnessLens.runOnSave': false } });
 
 describe('Robustness: Open Report with no results yet', { timeout: 300_000 }, () => {
   const demo = demoWithoutResults();

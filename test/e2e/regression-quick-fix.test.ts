@@ -1,39 +1,24 @@
 // End to end in a real VS Code: in the RGB demo, replace the model by a more fragile one; the regression shows in
 // the Problems panel (on the config and mirrored on the model); the quick fix "Accept the latest results as the
 // new baseline" clears it.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { openFile, openWorkbench, problemRows, screenshot, showProblems, waitForNoProblem, waitForProblem, withFailureScreenshot, type Workbench } from './harness/workbench';
-import { copyWorkspace, removeWorkspace } from '../helpers/workspace';
+import { REPO_ROOT } from './harness/code-server';
+import { demoInEditor } from './harness/demo-in-editor';
+import { openFile, problemRows, screenshot, showProblems, waitForNoProblem, waitForProblem, withFailureScreenshot } from './harness/workbench';
 
 const DEMO = path.join(REPO_ROOT, 'examples', 'cifar-synth');
 const FRAGILE = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'cifar-synth-fragile.onnx');
 const REGRESSION = /gaussian_noise s3: accuracy \d+\.\d% \(baseline \d+\.\d%, -\d+(\.\d)? pp, budget 2 pp, p < 0\.001\)/;
 
 describe('a more fragile model in a real VS Code', { timeout: 300_000 }, () => {
-  let folder: string;
-  let server: CodeServer;
-  let workbench: Workbench;
-
-  before(async () => {
-    folder = await copyWorkspace(DEMO);
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'run', '--smoke', '--write-baseline', '--quiet'], { cwd: folder });
-    server = await startCodeServer({ workspaceFolder: folder, extensionDevelopmentPath: REPO_ROOT });
-    workbench = await openWorkbench(server.url());
-  });
-
-  after(async () => {
-    await workbench?.close();
-    await server?.stop();
-    if (folder) await removeWorkspace(folder);
-  });
+  const demo = demoInEditor(DEMO, { baseline: true });
 
   it('shows the regression, and the quick fix accepts the new baseline', async () => {
-    const { page } = workbench;
+    const { page } = demo.workbench();
+    const folder = demo.folder();
     await withFailureScreenshot(
       page,
       'quick-fix',
@@ -68,7 +53,7 @@ describe('a more fragile model in a real VS Code', { timeout: 300_000 }, () => {
         const baseline = JSON.parse(await fs.readFile(path.join(folder, '.robustness', 'baseline.json'), 'utf8'));
         assert.ok(baseline.clean.accuracy > 0, 'the baseline now holds the fragile model results');
       },
-      server,
+      demo.server(),
     );
   });
 });
