@@ -11,24 +11,25 @@ export interface CalibrationBins {
   readonly correct: number[];
 }
 
-export function emptyBins(): CalibrationBins {
-  return { count: new Array(CALIBRATION_BINS).fill(0), confidenceSum: new Array(CALIBRATION_BINS).fill(0), correct: new Array(CALIBRATION_BINS).fill(0) };
+export function emptyBins(binCount = CALIBRATION_BINS): CalibrationBins {
+  if (!Number.isInteger(binCount) || binCount < 1) throw new RangeError(`bins must be a positive integer, got ${binCount}`);
+  return { count: new Array(binCount).fill(0), confidenceSum: new Array(binCount).fill(0), correct: new Array(binCount).fill(0) };
 }
 
-/** The bin of a confidence: [0, 1/15), ..., [14/15, 1]. */
-export function binOf(confidence: number): number {
-  return Math.min(CALIBRATION_BINS - 1, Math.max(0, Math.floor(confidence * CALIBRATION_BINS)));
+/** The bin of a confidence among `binCount` equal-width bins: [0, 1/B), ..., [(B-1)/B, 1]. */
+export function binOf(confidence: number, binCount = CALIBRATION_BINS): number {
+  return Math.min(binCount - 1, Math.max(0, Math.floor(confidence * binCount)));
 }
 
 export function addToBins(bins: CalibrationBins, confidence: number, correct: boolean): void {
-  const b = binOf(confidence);
+  const b = binOf(confidence, bins.count.length);
   bins.count[b] += 1;
   bins.confidenceSum[b] += confidence;
   bins.correct[b] += correct ? 1 : 0;
 }
 
 export function mergeBins(into: CalibrationBins, other: CalibrationBins): CalibrationBins {
-  for (let b = 0; b < CALIBRATION_BINS; b++) {
+  for (let b = 0; b < into.count.length; b++) {
     into.count[b] += other.count[b];
     into.confidenceSum[b] += other.confidenceSum[b];
     into.correct[b] += other.correct[b];
@@ -40,7 +41,7 @@ export function expectedCalibrationError(bins: CalibrationBins): number {
   const n = bins.count.reduce((a, b) => a + b, 0);
   if (n === 0) return 0;
   let ece = 0;
-  for (let b = 0; b < CALIBRATION_BINS; b++) {
+  for (let b = 0; b < bins.count.length; b++) {
     const c = bins.count[b];
     if (c > 0) ece += (c / n) * Math.abs(bins.correct[b] / c - bins.confidenceSum[b] / c);
   }
