@@ -241,3 +241,19 @@ export function makeImage(height: number, width: number, channels: number): Imag
   }
   return { height, width, channels, pixels };
 }
+
+/** A deterministic test image with gradients, edges and texture, exact at every size (no random numbers). */
+export function makePatternImage(height: number, width: number, channels: number): Image {
+  const pixels = new Uint8Array(height * width * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        const gradient = ((x + y) * 255) / (height + width - 2);
+        const block = ((x >> 2) + (y >> 2) + c) % 2 === 0 ? 60 : -60;
+        const v = 0.5 * gradient + 64 + block + ((x * 7 + y * 13 + c * 29) % 23);
+        pixels[(y * width + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
+      }
+    }
+  }
+  return { height, width, channels, pixels };
+}

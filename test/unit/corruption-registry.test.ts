@@ -12,6 +12,7 @@ import {
   suggestCorruption,
 } from '../../src/server/engine/perturb/image/registry';
 import type { Image } from '../../src/server/engine/types';
+import { makePatternImage } from '../helpers/corruption-reference';
 
 const EXPECTED_IMPLEMENTED = [
   'gaussian_noise',
@@ -36,21 +37,6 @@ const EXPECTED_IMPLEMENTED = [
 ];
 const RANDOM = new Set(['gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise', 'frost', 'fog', 'elastic_transform', 'spatter', 'glass_blur', 'motion_blur', 'snow']);
 
-/** A deterministic test image with gradients, edges and some texture (no random numbers needed). */
-function makeImage(height: number, width: number, channels: number): Image {
-  const pixels = new Uint8Array(height * width * channels);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++) {
-        const gradient = ((x + y) * 255) / (height + width - 2);
-        const block = ((x >> 2) + (y >> 2) + c) % 2 === 0 ? 60 : -60;
-        const v = 0.5 * gradient + 64 + block + ((x * 7 + y * 13 + c * 29) % 23);
-        pixels[(y * width + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return { height, width, channels, pixels };
-}
 
 function inputError(code: string, check?: (e: InputError) => void): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -97,7 +83,7 @@ test('suggestions for misspelt names', () => {
 });
 
 test('an unknown name is an InputError with the suggestion in the fix', () => {
-  const image = makeImage(8, 8, 3);
+  const image = makePatternImage(8, 8, 3);
   assert.throws(
     () => applyCorruption(image, 'gausian_noise', 1, 'cifar', 0, 0),
     inputError('unknown-corruption', (e) => {
@@ -109,7 +95,7 @@ test('an unknown name is an InputError with the suggestion in the fix', () => {
 });
 
 test('severities other than the integers 1..5 are rejected', () => {
-  const image = makeImage(8, 8, 3);
+  const image = makePatternImage(8, 8, 3);
   for (const severity of [0, 6, 2.5, -1, Number.NaN]) {
     assert.throws(() => applyCorruption(image, 'gaussian_noise', severity, 'cifar', 0, 0), inputError('severity-out-of-range'), `severity ${severity}`);
     assert.throws(() => applyCorruption(image, 'gaussian_blur', severity, 'imagenet', 0, 0), inputError('severity-out-of-range'), `severity ${severity}`);
@@ -128,19 +114,19 @@ test('all 19 corruptions are implemented', () => {
 });
 
 test('same (seed, corruption, severity, sample id) gives byte-identical output', () => {
-  const image = makeImage(32, 32, 3);
+  const image = makePatternImage(32, 32, 3);
   for (const corruption of implementedCorruptions()) {
     for (const preset of ['cifar', 'imagenet'] as const) {
       const a = applyCorruption(image, corruption.name, 3, preset, 99, 5);
       const b = applyCorruption(image, corruption.name, 3, preset, 99, 5);
       assert.deepEqual(a, b, `${corruption.name} ${preset}`);
-      assert.deepEqual(image, makeImage(32, 32, 3), `${corruption.name} leaves its input alone`);
+      assert.deepEqual(image, makePatternImage(32, 32, 3), `${corruption.name} leaves its input alone`);
     }
   }
 });
 
 test('random corruptions differ between sample ids and run seeds; deterministic ones do not depend on them', () => {
-  const image = makeImage(32, 32, 3);
+  const image = makePatternImage(32, 32, 3);
   for (const corruption of implementedCorruptions()) {
     const base = applyCorruption(image, corruption.name, 4, 'imagenet', 7, 0).pixels;
     const otherSample = applyCorruption(image, corruption.name, 4, 'imagenet', 7, 1).pixels;
@@ -156,7 +142,7 @@ test('random corruptions differ between sample ids and run seeds; deterministic 
 });
 
 test('grey 28x28 images work for every implemented corruption and both presets', () => {
-  const grey = makeImage(28, 28, 1);
+  const grey = makePatternImage(28, 28, 1);
   for (const corruption of implementedCorruptions()) {
     for (const preset of ['cifar', 'imagenet'] as const) {
       for (let severity = 1; severity <= 5; severity++) {
@@ -184,7 +170,7 @@ test('grey brightness adds to the value; grey saturate keeps grey for b = 0 and 
 });
 
 test('grey and RGB agree where they should: a grey image through an RGB corruption', () => {
-  const grey = makeImage(20, 24, 1);
+  const grey = makePatternImage(20, 24, 1);
   const rgb: Image = { height: 20, width: 24, channels: 3, pixels: new Uint8Array(20 * 24 * 3) };
   for (let i = 0; i < grey.pixels.length; i++) rgb.pixels.fill(grey.pixels[i], i * 3, i * 3 + 3);
   for (const name of ['gaussian_blur', 'defocus_blur', 'contrast', 'pixelate', 'brightness']) {
@@ -203,7 +189,7 @@ test('tiny and non-square images work', () => {
     [5, 17],
   ]) {
     for (const channels of [1, 3]) {
-      const image = makeImage(h, w, channels);
+      const image = makePatternImage(h, w, channels);
       for (const corruption of implementedCorruptions()) {
         let out;
         try {

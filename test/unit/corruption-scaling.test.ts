@@ -9,22 +9,8 @@ import { DEFOCUS_BLUR_PARAMETERS, diskGeometry, diskKernel, filter2dReflect101 }
 import { GAUSSIAN_BLUR_SIGMA, gaussianFilterHWC, gaussianKernel1d } from '../../src/server/engine/perturb/image/gaussian-blur';
 import { applyCorruption, implementedCorruptions } from '../../src/server/engine/perturb/image/registry';
 import type { Image, ParameterPreset } from '../../src/server/engine/types';
+import { makePatternImage } from '../helpers/corruption-reference';
 
-/** A deterministic image with gradients, edges and texture. */
-function makeImage(height: number, width: number, channels: number): Image {
-  const pixels = new Uint8Array(height * width * channels);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++) {
-        const gradient = ((x + y) * 255) / (height + width - 2);
-        const block = ((x >> 2) + (y >> 2) + c) % 2 === 0 ? 60 : -60;
-        const v = 0.5 * gradient + 64 + block + ((x * 7 + y * 13 + c * 29) % 23);
-        pixels[(y * width + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return { height, width, channels, pixels };
-}
 
 function toBytes(values: Float64Array): Uint8Array {
   const out = new Uint8Array(values.length);
@@ -70,7 +56,7 @@ test('gaussian_blur at the nominal size uses the published sigma unchanged', () 
     ['cifar', 32],
     ['imagenet', 224],
   ] as const) {
-    const image = makeImage(side, side, 3);
+    const image = makePatternImage(side, side, 3);
     for (let severity = 1; severity <= 5; severity++) {
       const out = applyCorruption(image, 'gaussian_blur', severity, preset, 0, 0);
       assert.deepEqual(out.pixels, gaussianDirect(image, GAUSSIAN_BLUR_SIGMA[preset][severity - 1]), `${preset} severity ${severity}`);
@@ -79,7 +65,7 @@ test('gaussian_blur at the nominal size uses the published sigma unchanged', () 
 });
 
 test('gaussian_blur on a 64x64 image with the cifar preset blurs with twice the published sigma', () => {
-  const image = makeImage(64, 64, 3);
+  const image = makePatternImage(64, 64, 3);
   for (let severity = 1; severity <= 5; severity++) {
     const sigma = GAUSSIAN_BLUR_SIGMA.cifar[severity - 1];
     const out = applyCorruption(image, 'gaussian_blur', severity, 'cifar', 0, 0);
@@ -93,7 +79,7 @@ test('gaussian_blur on a non-square 40x24 image scales by the shorter side (24 /
     [40, 24],
     [24, 40],
   ]) {
-    const image = makeImage(h, w, 3);
+    const image = makePatternImage(h, w, 3);
     for (let severity = 1; severity <= 5; severity++) {
       const out = applyCorruption(image, 'gaussian_blur', severity, 'cifar', 0, 0);
       assert.deepEqual(out.pixels, gaussianDirect(image, 0.75 * GAUSSIAN_BLUR_SIGMA.cifar[severity - 1]), `${h}x${w} severity ${severity}`);
@@ -102,7 +88,7 @@ test('gaussian_blur on a non-square 40x24 image scales by the shorter side (24 /
 });
 
 test('gaussian_blur on a 112x112 image with the imagenet preset blurs with half the published sigma', () => {
-  const image = makeImage(112, 112, 3);
+  const image = makePatternImage(112, 112, 3);
   for (const severity of [1, 5]) {
     const out = applyCorruption(image, 'gaussian_blur', severity, 'imagenet', 0, 0);
     assert.deepEqual(out.pixels, gaussianDirect(image, 0.5 * GAUSSIAN_BLUR_SIGMA.imagenet[severity - 1]));
@@ -136,7 +122,7 @@ test('defocus_blur kernel geometry: the reference grid at scale 1, scaled grid, 
 });
 
 test('defocus_blur on a 64x64 image with the cifar preset uses the disk kernel drawn twice as large', () => {
-  const image = makeImage(64, 64, 3);
+  const image = makePatternImage(64, 64, 3);
   for (let severity = 1; severity <= 5; severity++) {
     const [r, a] = DEFOCUS_BLUR_PARAMETERS.cifar[severity - 1];
     const out = applyCorruption(image, 'defocus_blur', severity, 'cifar', 0, 0);
@@ -164,7 +150,7 @@ function downscale2(image: Image): Image {
 }
 
 test('the size rule makes the blurs follow the image: blurring a 2x upscaled image and shrinking it back ~ blurring the original', () => {
-  const small = makeImage(32, 32, 3);
+  const small = makePatternImage(32, 32, 3);
   const big = upscale(small, 2);
   for (const name of ['gaussian_blur', 'defocus_blur']) {
     // Severities 4 and 5: kernels a pixel or more wide. For sub-pixel kernels (cifar severities 1-2, sigma 0.4-0.6)
@@ -189,7 +175,7 @@ test('the size rule makes the blurs follow the image: blurring a 2x upscaled ima
 });
 
 test('a 28x28 grey image with the cifar preset works with every implemented corruption and severity', () => {
-  const image = makeImage(28, 28, 1);
+  const image = makePatternImage(28, 28, 1);
   for (const corruption of implementedCorruptions()) {
     for (let severity = 1; severity <= 5; severity++) {
       const out = applyCorruption(image, corruption.name, severity, 'cifar', 3, 1);
@@ -207,7 +193,7 @@ test('a 28x28 grey image with the cifar preset works with every implemented corr
 
 test('non-square 40x24 images keep their shape under every implemented corruption', () => {
   for (const channels of [1, 3]) {
-    const image = makeImage(40, 24, channels);
+    const image = makePatternImage(40, 24, channels);
     for (const corruption of implementedCorruptions()) {
       const out = applyCorruption(image, corruption.name, 4, 'cifar', 0, 0);
       assert.equal(out.height, 40);
@@ -218,7 +204,7 @@ test('non-square 40x24 images keep their shape under every implemented corruptio
 });
 
 test('per-pixel intensity corruptions have no size parameter: upscaling commutes with them', () => {
-  const small = makeImage(32, 32, 3);
+  const small = makePatternImage(32, 32, 3);
   const big = upscale(small, 2);
   for (const preset of ['cifar', 'imagenet'] as ParameterPreset[]) {
     for (const name of ['brightness', 'contrast', 'saturate']) {
