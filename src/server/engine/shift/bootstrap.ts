@@ -201,3 +201,36 @@ export function bootstrapDifference(
   }
   return { value, ...interval(values, valid, level), resamples, valid };
 }
+
+/**
+ * The resamples of bootstrapInterval as multiplicity counts: for each of `resamples` resamples of n items,
+ * `visit(counts, r)` gets counts[i] = how often item i was drawn (the counts sum to n). The draws are exactly
+ * bootstrapInterval's for the same (seed, stream), so a statistic computed from the counts is the statistic on
+ * the drawn indices. Many statistics can then share one pass over each resample (the shift check computes all
+ * its metrics this way). `counts` is reused between calls: copy what you keep.
+ */
+export function resampleCounts(n: number, options: BootstrapOptions, visit: (counts: Uint32Array, r: number) => void): void {
+  const { resamples, stream } = checkOptions(options);
+  checkSize(n, 'n');
+  if (n === 0) return;
+  const random = streamFor(options.seed, stream, 0);
+  const indices = new Uint32Array(n);
+  const counts = new Uint32Array(n);
+  for (let r = 0; r < resamples; r++) {
+    drawIndices(random, indices);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[indices[i]]++;
+    visit(counts, r);
+  }
+}
+
+/** The percentile interval (numpy 'linear' quantiles) of the defined values (null / NaN are left out). */
+export function percentileInterval(values: ArrayLike<number | null>, level = 0.95): { low: number | null; high: number | null; valid: number } {
+  const kept = new Float64Array(values.length);
+  let valid = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = defined(values[i]);
+    if (v !== null) kept[valid++] = v;
+  }
+  return { ...interval(kept, valid, level), valid };
+}
