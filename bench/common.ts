@@ -65,8 +65,8 @@ export async function openDemo(name: string, threads = 1): Promise<Demo> {
   const config = loaded.config;
   const labels = await readLabels(config.labels as string[] | string, config.dir);
   const data = config.data as Parameters<typeof openDataset>[0];
-  const dataset = await openDataset(data, config.dir, { height: config.input.height, width: config.input.width, channels: config.input.channels, labels });
-  const model = await loadClassifier(config.model, config.input, labels.length, { threads });
+  const dataset = await openDataset(data, config.dir, { height: config.input!.height, width: config.input!.width, channels: config.input!.channels, labels });
+  const model = await loadClassifier(config.model, config.input!, labels.length, { threads });
   return { name, config, labels, dataset, model };
 }
 

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     // Workers from the built script (what the CLI runs), started at once.
     setDefaultWorkerEntry(workerEntry());
     const started = performance.now();
-    await executePlan(plan, dataset, demo.model, demo.config.input, { workers, onProgress: sample });
+    await executePlan(plan, dataset, demo.model, demo.config.input!, { workers, onProgress: sample });
     sample();
     const seconds = (performance.now() - started) / 1000;
     // What the run left behind once garbage is collected (ArrayBuffer memory is freed by a concurrent sweeper).

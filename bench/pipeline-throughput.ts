@@ -22,7 +22,7 @@ function planFor(demo: Demo): RunPlan {
   return {
     kind: 'full',
     seed: config.seed,
-    preset: resolvePreset(config.preset, config.input.height, config.input.width),
+    preset: resolvePreset(config.preset, config.input!.height, config.input!.width),
     sampleIds: Array.from({ length: dataset.count }, (_, i) => i),
     conditions: implementedCorruptions().map((c) => ({ corruption: c.name, severity: 3 })),
 
@@ -35,7 +35,7 @@ async function rawThroughput(demo: Demo, plan: RunPlan, batchSize: number): Prom
   const batches: { tensor: Float32Array; rows: number }[] = [];
   for (let start = 0; start < plan.sampleIds.length; start += batchSize) {
     const samples = await dataset.read(plan.sampleIds.slice(start, start + batchSize));
-    batches.push({ tensor: preprocessBatch(samples.map((s) => s.image), config.input).slice(), rows: samples.length });
+    batches.push({ tensor: preprocessBatch(samples.map((s) => s.image), config.input!).slice(), rows: samples.length });
   }
   const passes = 1 + plan.conditions.length;
   for (const b of batches) await model.infer(b.tensor, b.rows); // warm up
@@ -51,7 +51,7 @@ async function rawThroughput(demo: Demo, plan: RunPlan, batchSize: number): Prom
 /** Images through the model per second for executePlan with the options (pools it starts use the built worker). */
 async function pipelineThroughput(demo: Demo, plan: RunPlan, options: ExecuteOptions): Promise<number> {
   const images = plan.sampleIds.length * (1 + plan.conditions.length);
-  const run = () => executePlan(plan, demo.dataset, demo.model, demo.config.input, options);
+  const run = () => executePlan(plan, demo.dataset, demo.model, demo.config.input!, options);
   await run(); // warm up
   const rates: number[] = [];
   for (let r = 0; r < REPEATS; r++) {

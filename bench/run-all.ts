@@ -1,6 +1,7 @@
 // npm run bench: (a) corruption speed per image, (b) pipeline throughput against raw inference, (c) memory over
 // N and 4N samples, (d) save-to-diagnostics latency of the built server (bench/save-to-diagnostics.ts), (e) the
-// size and render time of the standalone HTML report (bench/report-size.ts). Prints the
+// size and render time of the standalone HTML report (bench/report-size.ts), (f) the shift check on 100,000
+// tabular rows with 1,000 bootstrap resamples (bench/shift-speed.ts). Prints the
 // machine first (cores, load, a CPU-capacity probe): timings on a shared, busy machine are noisy; read ratios
 // measured side by side in one run rather than absolute figures.
 import { Worker } from 'node:worker_threads';
@@ -9,6 +10,7 @@ import { benchMemory } from './memory';
 import { benchPipeline } from './pipeline-throughput';
 import { benchSaveToDiagnostics } from './save-to-diagnostics';
 import { benchReportSize } from './report-size';
+import { benchShift } from './shift-speed';
 import { cores, fmt, machineLine, workerKind } from './common';
 
 /** Spin work per second with 1 and with `threads` threads for ~0.4 s each: how much parallel CPU we really get. */
@@ -51,6 +53,9 @@ async function main(): Promise<void> {
   log('');
   log('== (e) report size and render time (bench/report-size.ts) ==');
   await benchReportSize(log);
+  log('');
+  log('== (f) shift check: 100,000 tabular rows, every metric with 1,000 bootstrap resamples (bench/shift-speed.ts) ==');
+  await benchShift(log);
   log('');
   log(`load average at the end: ${require('node:os').loadavg().map((l: number) => l.toFixed(2)).join(' ')}; bench took ${fmt((performance.now() - started) / 1000, 0)} s`);
 }

@@ -173,7 +173,7 @@ async function makeWorkspace(): Promise<Workspace> {
   const loaded = await loadConfigFile(configFile);
   if (!loaded.config) throw new Error(`the bench robustness.json does not parse: ${JSON.stringify(loaded.problems)}`);
   const images = pixels.map((p) => ({ height: 32, width: 32, channels: 3, pixels: p }));
-  return { folder, configFile, configText, input: loaded.config.input, modelFile: loaded.config.model, images, sourceImages: base };
+  return { folder, configFile, configText, input: loaded.config.input!, modelFile: loaded.config.model, images, sourceImages: base };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -582,7 +582,7 @@ async function measureAll(log: Log, runs: number): Promise<void> {
   log('after the point where they would be published.');
   const acc = configs[0].summary!;
   log(
-    `run check: ${acc.samples} samples x ${acc.conditions} conditions, clean accuracy ${(acc.cleanAccuracy * 100).toFixed(1)}%, mean corrupted ` +
+    `run check: ${acc.samples} samples x ${acc.conditions} conditions, clean accuracy ${((acc.cleanAccuracy ?? 0) * 100).toFixed(1)}%, mean corrupted ` +
       `${acc.meanCorruptionAccuracy === null ? '-' : (acc.meanCorruptionAccuracy * 100).toFixed(1) + '%'}, regressions ${acc.regressions}, baseline comparable: ${acc.baselineComparable}`,
   );
   log('');

@@ -55,8 +55,9 @@ export function renderHeader(model: ReportModel, actions: HeaderActions = {}): H
   return h('header', { className: 'rl-header' }, title, meta);
 }
 
-export function renderSummary(model: ReportModel): HTMLElement {
+export function renderSummary(model: ReportModel): HTMLElement | null {
   const { summary, conditions } = model;
+  if (!summary) return null; // a run with only a shift check
   const clean = summary.cleanAccuracy;
   const cards = h('div', { className: 'rl-cards', attrs: { role: 'list' } });
   const add = (element: HTMLElement) => {

@@ -33,11 +33,12 @@ export function renderReport(root: HTMLElement, model: ReportModel, actions: Hea
   resetCharts();
   root.replaceChildren();
   document.title = `${model.header.title || 'Robustness report'} – Robustness Lens`;
-  const sections = [renderCorruptions(model), renderBaseline(model), renderCalibration(model), renderGallery(model), renderShift(model)].filter(
+  const sections = [model.summary ? renderCorruptions(model) : null, renderBaseline(model), renderCalibration(model), renderGallery(model), renderShift(model)].filter(
     (s): s is HTMLElement => s !== null,
   );
   // Attach first, then draw the charts: they take the theme from computed styles and their width from layout.
-  root.append(renderHeader(model, actions), renderSummary(model), contents(sections), ...sections);
+  const summary = renderSummary(model);
+  root.append(renderHeader(model, actions), ...(summary ? [summary] : []), contents(sections), ...sections);
   root.append(
     h('footer', { className: 'rl-footer' }, `Robustness Lens ${model.header.toolVersion} · ${model.header.kind} run · ${dateTime(model.header.createdAt)} · sha256 `, h('code', { text: model.header.modelSha256 })),
   );

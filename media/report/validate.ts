@@ -48,16 +48,101 @@ function optional<T>(value: Json, path: string, check: (value: Json, path: strin
   return value === undefined ? undefined : check(value, path);
 }
 
-function interval(value: Json, path: string): void {
-  const o = object(value, path);
-  number(o.value, `${path}.value`);
-  number(o.low, `${path}.low`);
-  number(o.high, `${path}.high`);
+// The distribution-shift section. Values that may be undefined (a metric on one class) are null, never absent.
+
+function numberOrNull(value: Json, path: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number or null', value);
+  return value;
 }
 
-function metrics(value: Json, path: string): void {
+function quoted(value: Json): string {
+  return typeof value === 'string' ? `'${value.slice(0, 40)}'` : value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function shiftInterval(value: Json, path: string): void {
   const o = object(value, path);
-  for (const key of Object.keys(o)) interval(o[key], `${path}.${key}`);
+  for (const key of ['value', 'low', 'high'] as const) numberOrNull(o[key], `${path}.${key}`);
+}
+
+function shiftMetrics(value: Json, path: string): void {
+  const o = object(value, path);
+  for (const key of Object.keys(o)) shiftInterval(o[key], `${path}.${key}`);
+}
+
+function shiftBins(value: Json, path: string): void {
+  array(value, path).forEach((bin, j) => {
+    const b = object(bin, `${path}[${j}]`);
+    for (const key of ['lower', 'upper', 'count', 'meanConfidence', 'accuracy'] as const) number(b[key], `${path}[${j}].${key}`);
+  });
+}
+
+function rocCurve(value: Json, path: string): void {
+  const c = object(value, path);
+  string(c.label, `${path}.label`);
+  numberOrNull(c.auc, `${path}.auc`);
+  array(c.points, `${path}.points`).forEach((point, k) => {
+    const at = `${path}.points[${k}]`;
+    if (!Array.isArray(point)) fail(at, 'a [false positive rate, true positive rate] pair', point);
+    if (point.length !== 2) throw new ShapeError(`${at}: expected a [false positive rate, true positive rate] pair, got ${point.length} ${point.length === 1 ? 'entry' : 'entries'}`);
+    number(point[0], `${at}[0]`);
+    number(point[1], `${at}[1]`);
+  });
+}
+
+function shiftDataset(value: Json, path: string): void {
+  const d = object(value, path);
+  string(d.name, `${path}.name`);
+  string(d.role, `${path}.role`);
+  number(d.n, `${path}.n`);
+  shiftMetrics(d.metrics, `${path}.metrics`);
+  optional(d.gaps, `${path}.gaps`, shiftMetrics);
+  optional(d.worstGroup, `${path}.worstGroup`, (worst, at) => {
+    const o = object(worst, at);
+    for (const key of Object.keys(o)) {
+      const w = object(o[key], `${at}.${key}`);
+      string(w.group, `${at}.${key}.group`);
+      number(w.value, `${at}.${key}.value`);
+    }
+  });
+  optional(d.averageGroup, `${path}.averageGroup`, (average, at) => {
+    const o = object(average, at);
+    for (const key of Object.keys(o)) number(o[key], `${at}.${key}`);
+  });
+  array(d.roc, `${path}.roc`).forEach((curve, j) => rocCurve(curve, `${path}.roc[${j}]`));
+  const calibration = object(d.calibration, `${path}.calibration`);
+  numberOrNull(calibration.ece, `${path}.calibration.ece`);
+  shiftBins(calibration.bins, `${path}.calibration.bins`);
+}
+
+function checkShift(value: Json, path: string): void {
+  const s = object(value, path);
+  array(s.metrics, `${path}.metrics`).forEach((key, i) => string(key, `${path}.metrics[${i}]`));
+  const level = number(s.level, `${path}.level`);
+  if (!(level > 0 && level < 1)) throw new ShapeError(`${path}.level: expected a confidence level between 0 and 1 (0.95), got ${level}`);
+  number(s.resamples, `${path}.resamples`);
+  optional(s.positiveClass, `${path}.positiveClass`, string);
+  array(s.datasets, `${path}.datasets`).forEach((item, i) => shiftDataset(item, `${path}.datasets[${i}]`));
+  array(s.groups, `${path}.groups`).forEach((item, i) => {
+    const at = `${path}.groups[${i}]`;
+    const g = object(item, at);
+    string(g.dataset, `${at}.dataset`);
+    string(g.group, `${at}.group`);
+    number(g.n, `${at}.n`);
+    shiftMetrics(g.metrics, `${at}.metrics`);
+  });
+  array(s.checks, `${path}.checks`).forEach((item, i) => {
+    const at = `${path}.checks[${i}]`;
+    const c = object(item, at);
+    string(c.dataset, `${at}.dataset`);
+    string(c.metric, `${at}.metric`);
+    string(c.over, `${at}.over`);
+    if (c.bound !== 'min' && c.bound !== 'max' && c.bound !== 'maxGap') throw new ShapeError(`${at}.bound: expected 'min', 'max' or 'maxGap', got ${quoted(c.bound)}`);
+    number(c.limit, `${at}.limit`);
+    for (const key of ['value', 'low', 'high'] as const) numberOrNull(c[key], `${at}.${key}`);
+    boolean(c.passed, `${at}.passed`);
+  });
+  boolean(s.frozenTest, `${path}.frozenTest`);
 }
 
 function checkModel(value: Json): ReportModel {
@@ -72,12 +157,15 @@ function checkModel(value: Json): ReportModel {
   for (const key of ['dataCount', 'samples', 'seed'] as const) number(header[key], `model.header.${key}`);
   array(header.labels, 'model.header.labels').forEach((label, i) => string(label, `model.header.labels[${i}]`));
 
-  const summary = object(m.summary, 'model.summary');
-  number(summary.cleanAccuracy, 'model.summary.cleanAccuracy');
-  for (const key of ['meanCorruptionAccuracy', 'meanBenchmarkAccuracy', 'meanAllAccuracy', 'mCE', 'relativeMCE'] as const) {
-    nullableNumber(summary[key], `model.summary.${key}`);
+  if (m.summary !== undefined) {
+    // Absent for a run with only a shift check.
+    const summary = object(m.summary, 'model.summary');
+    number(summary.cleanAccuracy, 'model.summary.cleanAccuracy');
+    for (const key of ['meanCorruptionAccuracy', 'meanBenchmarkAccuracy', 'meanAllAccuracy', 'mCE', 'relativeMCE'] as const) {
+      nullableNumber(summary[key], `model.summary.${key}`);
+    }
+    string(summary.normalisation, 'model.summary.normalisation');
   }
-  string(summary.normalisation, 'model.summary.normalisation');
 
   array(m.conditions, 'model.conditions').forEach((item, i) => {
     const path = `model.conditions[${i}]`;
@@ -132,23 +220,7 @@ function checkModel(value: Json): ReportModel {
     });
   }
 
-  if (m.shift !== undefined) {
-    const s = object(m.shift, 'model.shift');
-    array(s.datasets, 'model.shift.datasets').forEach((item, i) => {
-      const path = `model.shift.datasets[${i}]`;
-      const d = object(item, path);
-      string(d.name, `${path}.name`);
-      string(d.role, `${path}.role`);
-      metrics(d.metrics, `${path}.metrics`);
-    });
-    array(s.groups, 'model.shift.groups').forEach((item, i) => {
-      const path = `model.shift.groups[${i}]`;
-      const g = object(item, path);
-      string(g.dataset, `${path}.dataset`);
-      string(g.group, `${path}.group`);
-      metrics(g.metrics, `${path}.metrics`);
-    });
-  }
+  if (m.shift !== undefined) checkShift(m.shift, 'model.shift');
   return value as ReportModel;
 }
 

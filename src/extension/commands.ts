@@ -1,7 +1,7 @@
 // Palette commands, made by factories over the shared state so that they behave while the server is down.
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { AcceptBaselineRequest, RunFullRequest, RunSmokeRequest, type RunResponse } from '../shared/protocol';
+import { AcceptBaselineRequest, RunFinalRequest, RunFullRequest, RunSmokeRequest, type RunResponse } from '../shared/protocol';
 import type { ExtensionContextState } from './context';
 import { ReportPanel } from './report/report-panel';
 
@@ -39,7 +39,9 @@ function reportRun(kind: string, response: RunResponse): void {
     const s = response.summary;
     const mean = s.meanCorruptionAccuracy === null ? '' : `, mean corruption accuracy ${(s.meanCorruptionAccuracy * 100).toFixed(1)}%`;
     const regressions = s.regressions > 0 ? `, ${s.regressions} regression(s) against the baseline` : '';
-    void vscode.window.showInformationMessage(`Robustness ${kind} run finished: clean accuracy ${(s.cleanAccuracy * 100).toFixed(1)}%${mean}${regressions}.`);
+    const clean = s.cleanAccuracy === null ? '' : `: clean accuracy ${(s.cleanAccuracy * 100).toFixed(1)}%`;
+    const shift = s.shiftDatasets === undefined ? '' : `, shift check on ${s.shiftDatasets} data set(s)${s.shiftChecksFailed ? ` with ${s.shiftChecksFailed} failed budget(s)` : ''}`;
+    void vscode.window.showInformationMessage(`Robustness ${kind} run finished${clean}${mean}${regressions}${shift}.`);
   } else if (response.status === 'cancelled') {
     void vscode.window.showInformationMessage(`Robustness ${kind} run cancelled.`);
   } else {
@@ -47,13 +49,27 @@ function reportRun(kind: string, response: RunResponse): void {
   }
 }
 
-function runSuite(state: ExtensionContextState, kind: 'smoke' | 'full'): Command {
+const FINAL_CONFIRM = 'Evaluate the Frozen Test Set';
+
+function runSuite(state: ExtensionContextState, kind: 'smoke' | 'full' | 'final'): Command {
   return async (folderUri?: unknown) => {
     const client = requireClient(state);
     if (!client) return;
     const folder = await targetFolder(folderUri);
+    if (kind === 'final') {
+      const answer = await vscode.window.showWarningMessage(
+        'Final evaluation on the frozen test set?',
+        {
+          modal: true,
+          detail:
+            'This evaluates the data sets whose role is "target-test" and records it in .robustness/frozen-test-log.jsonl. Every look at the test set is a chance to tune on it: use target-dev while developing, and run this once for the final figures.',
+        },
+        FINAL_CONFIRM,
+      );
+      if (answer !== FINAL_CONFIRM) return { status: 'cancelled' } as RunResponse;
+    }
     const runId = randomUUID();
-    const title = kind === 'full' ? 'Robustness: full suite' : 'Robustness: smoke test';
+    const title = kind === 'full' ? 'Robustness: full suite' : kind === 'final' ? 'Robustness: final evaluation on the frozen test set' : 'Robustness: smoke test';
     const response = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       let reported = 0;
       state.progressListeners.set(runId, (p) => {
@@ -62,7 +78,7 @@ function runSuite(state: ExtensionContextState, kind: 'smoke' | 'full'): Command
         reported = percent;
       });
       try {
-        const type = kind === 'full' ? RunFullRequest.type : RunSmokeRequest.type;
+        const type = kind === 'full' ? RunFullRequest.type : kind === 'final' ? RunFinalRequest.type : RunSmokeRequest.type;
         return await client.sendRequest(type, { folderUri: folder?.uri.toString(), runId }, token);
       } finally {
         state.progressListeners.delete(runId);
@@ -108,6 +124,7 @@ export function registerCommands(state: ExtensionContextState): vscode.Disposabl
   const commands: Record<string, Command> = {
     'robustnessLens.runSmoke': runSuite(state, 'smoke'),
     'robustnessLens.runFull': runSuite(state, 'full'),
+    'robustnessLens.finalEvaluation': runSuite(state, 'final'),
     'robustnessLens.acceptBaseline': acceptBaseline(state),
     'robustnessLens.openReport': openReport(state),
     'robustnessLens.showLog': () => state.output.show(true),

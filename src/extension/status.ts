@@ -38,9 +38,18 @@ export class StatusItem implements vscode.Disposable {
         break;
       case 'finished': {
         const s = state.summary;
-        this.item.text = s.regressions > 0 ? `Robustness: ${s.regressions} regression${s.regressions === 1 ? '' : 's'}` : `Robustness: clean ${(s.cleanAccuracy * 100).toFixed(1)}%`;
-        this.item.detail = `${s.kind} run, ${s.samples} samples, ${s.conditions} corrupted conditions, ${(s.durationMs / 1000).toFixed(1)} s`;
-        if (s.regressions > 0) this.item.severity = vscode.LanguageStatusSeverity.Warning;
+        const failedChecks = s.shiftChecksFailed ?? 0;
+        this.item.text =
+          s.regressions > 0
+            ? `Robustness: ${s.regressions} regression${s.regressions === 1 ? '' : 's'}`
+            : failedChecks > 0
+              ? `Robustness: ${failedChecks} shift budget${failedChecks === 1 ? '' : 's'} failed`
+              : s.cleanAccuracy !== null
+                ? `Robustness: clean ${(s.cleanAccuracy * 100).toFixed(1)}%`
+                : `Robustness: shift checks pass`;
+        const shift = s.shiftDatasets === undefined ? '' : `, ${s.shiftDatasets} shift data set(s)`;
+        this.item.detail = `${s.kind} run, ${s.samples} samples, ${s.conditions} corrupted conditions${shift}, ${(s.durationMs / 1000).toFixed(1)} s`;
+        if (s.regressions > 0 || failedChecks > 0) this.item.severity = vscode.LanguageStatusSeverity.Warning;
         break;
       }
       case 'failed':

@@ -1,6 +1,8 @@
 // Turns findings (config problems, input errors of a run, regressions against the baseline) into LSP
 // diagnostics: on robustness.json where the fix goes, mirrored as a file-level diagnostic on the model
 // (or data) file so that the Explorer badges it.
+import type { ShiftResults } from './engine/shift/shift-results';
+import { describeBound, formatValue } from './engine/outputs/shift-table';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
@@ -156,4 +158,41 @@ export function mergeDiagnostics(...groups: DiagnosticsByUri[]): DiagnosticsByUr
   const merged: DiagnosticsByUri = new Map();
   for (const group of groups) for (const [uri, list] of group) for (const d of list) add(merged, uri, d);
   return merged;
+}
+
+/** Failed shift checks (budgets in shift.checks), each on its entry in robustness.json. */
+export function shiftCheckDiagnostics(config: Config, source: ConfigSource, shift: ShiftResults, into: DiagnosticsByUri = new Map()): DiagnosticsByUri {
+  const severity = config.shift?.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;
+  for (const check of shift.checks) {
+    if (check.passed) continue;
+    const dataset = shift.datasets.find((d) => d.name === check.dataset);
+    const value =
+      check.value === null
+        ? `is undefined on this data (${check.metric === 'auroc' || check.metric === 'sensitivity' || check.metric === 'specificity' ? 'a class is missing' : 'no samples'})`
+        : `is ${formatValue(check.metric, check.value)}${check.low !== null && check.high !== null ? ` [${formatValue(check.metric, check.low)}, ${formatValue(check.metric, check.high)}]` : ''}`;
+    add(into, source.uri, {
+      range: rangeAt(source, ['shift', 'checks', check.index]),
+      severity,
+      source: DIAGNOSTIC_SOURCE,
+      ...codeOf('shift-check-failed'),
+      message: `${check.dataset}: ${check.bound === 'maxGap' ? `the gap in ${check.metric} from the source` : check.over === 'all' ? check.metric : `${check.metric} (${check.over})`} ${value}; budget ${describeBound(check)}${dataset ? ` (${dataset.role}, ${dataset.n} samples, ${Math.round(shift.level * 100)}% interval)` : ''}`,
+    });
+  }
+  return into;
+}
+
+/** A warning on each frozen target-test set once the final evaluation has run more often than allowed. */
+export function frozenTestDiagnostics(config: Config, source: ConfigSource, evaluations: number, into: DiagnosticsByUri = new Map()): DiagnosticsByUri {
+  const shift = config.shift;
+  if (!shift || evaluations <= shift.maxFrozenEvaluations) return into;
+  for (const dataset of shift.datasets.filter((d) => d.role === 'target-test')) {
+    add(into, source.uri, {
+      range: rangeAt(source, ['shift', 'datasets', dataset.name, 'role']),
+      severity: DiagnosticSeverity.Warning,
+      source: DIAGNOSTIC_SOURCE,
+      ...codeOf('frozen-test-overused'),
+      message: `The frozen test set has been evaluated ${evaluations} times (allowed: ${shift.maxFrozenEvaluations}, see ${path.relative(config.dir, shift.frozenLog).split(path.sep).join('/')}). Each look lets choices fit the test set, and its figures stop being an unbiased estimate: tune on target-dev, and keep a fresh test split for the final claim.`,
+    });
+  }
+  return into;
 }

@@ -21,6 +21,7 @@ import {
   DEFAULT_SERVER_SETTINGS,
   ReportRequest,
   RunFullRequest,
+  RunFinalRequest,
   RunProgressNotification,
   RunSmokeRequest,
   ServerStateNotification,
@@ -141,7 +142,7 @@ export function startServer(connection: Connection): void {
     }
   });
 
-  const runRequest = (kind: 'smoke' | 'full') => async (params: RunParams, token: CancellationToken): Promise<RunResponse> => {
+  const runRequest = (kind: 'smoke' | 'full' | 'final') => async (params: RunParams, token: CancellationToken): Promise<RunResponse> => {
     const session = sessionFor(params?.folderUri);
     if (!session) return { status: 'failed', message: `no workspace folder with a ${CONFIG_FILE_NAME} is open` };
     const controller = new AbortController();
@@ -160,6 +161,7 @@ export function startServer(connection: Connection): void {
   };
   connection.onRequest(RunSmokeRequest.type, runRequest('smoke'));
   connection.onRequest(RunFullRequest.type, runRequest('full'));
+  connection.onRequest(RunFinalRequest.type, runRequest('final'));
 
   connection.onRequest(AcceptBaselineRequest.type, async (params) => {
     const session = sessionFor(params?.folderUri);

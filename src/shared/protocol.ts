@@ -3,13 +3,15 @@
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { ReportModel } from './report-model';
 
-export type RunKindName = 'smoke' | 'full';
+/** smoke: on save; full: on demand; final: the frozen test set's final evaluation. */
+export type RunKindName = 'smoke' | 'full' | 'final';
 
 /** A short account of one finished run, for status items and messages. */
 export interface RunSummary {
   readonly folderUri: string;
   readonly kind: RunKindName;
-  readonly cleanAccuracy: number;
+  /** Null for a run without the corruption suite (a config with only a shift check). */
+  readonly cleanAccuracy: number | null;
   readonly meanCorruptionAccuracy: number | null;
   readonly conditions: number;
   readonly samples: number;
@@ -17,6 +19,9 @@ export interface RunSummary {
   /** False when there was a baseline that does not compare; undefined when there is no baseline. */
   readonly baselineComparable?: boolean;
   readonly durationMs: number;
+  /** With a shift check: how many of its budgets failed, and how many data sets it evaluated. */
+  readonly shiftChecksFailed?: number;
+  readonly shiftDatasets?: number;
 }
 
 export interface RunParams {
@@ -38,6 +43,12 @@ export namespace RunSmokeRequest {
 
 export namespace RunFullRequest {
   export const method = 'robustness/runFull';
+  export const type = new RequestType<RunParams, RunResponse, void>(method);
+}
+
+/** The final evaluation on the frozen target-test sets (the client confirms with the user first). */
+export namespace RunFinalRequest {
+  export const method = 'robustness/runFinal';
   export const type = new RequestType<RunParams, RunResponse, void>(method);
 }
 
@@ -105,6 +116,7 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = { runOnSave: true, deboun
 export const ClientCommands = {
   acceptBaseline: 'robustnessLens.acceptBaseline',
   runFull: 'robustnessLens.runFull',
+  finalEvaluation: 'robustnessLens.finalEvaluation',
   runSmoke: 'robustnessLens.runSmoke',
   openReport: 'robustnessLens.openReport',
 } as const;

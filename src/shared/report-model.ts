@@ -7,7 +7,8 @@ export const REPORT_MODEL_VERSION = 1;
 export interface ReportModel {
   readonly version: number;
   readonly header: ReportHeader;
-  readonly summary: ReportSummary;
+  /** The corruption suite's headline figures; absent for a run with only a shift check. */
+  readonly summary?: ReportSummary;
   /** One row per corruption and severity that ran. */
   readonly conditions: readonly ReportCondition[];
   /** Calibration of the clean predictions and under each corruption (all severities pooled). */
@@ -104,15 +105,75 @@ export interface ReportBaseline {
   readonly regressions: readonly ReportRegression[];
 }
 
+/** The distribution-shift check: one model on several labelled data sets (and groups within them). */
 export interface ReportShift {
-  readonly datasets: readonly { readonly name: string; readonly role: string; readonly metrics: Readonly<Record<string, ReportInterval>> }[];
-  readonly groups: readonly { readonly dataset: string; readonly group: string; readonly metrics: Readonly<Record<string, ReportInterval>> }[];
+  /** Metric keys in display order (see SHIFT_METRICS in the engine): accuracy, balancedAccuracy, ... */
+  readonly metrics: readonly string[];
+  /** Confidence level of the intervals (0.95) and the number of bootstrap resamples behind them. */
+  readonly level: number;
+  readonly resamples: number;
+  /** The class that counts as positive for sensitivity, specificity and the binary ROC curve, when set. */
+  readonly positiveClass?: string;
+  readonly datasets: readonly ReportShiftDataset[];
+  readonly groups: readonly ReportShiftGroup[];
+  /** The budgets of robustness.json's shift.checks and how this run fared. */
+  readonly checks: readonly ReportShiftCheck[];
+  /** True when this run evaluated the frozen target-test set(s) (the final evaluation). */
+  readonly frozenTest: boolean;
 }
 
+export interface ReportShiftDataset {
+  readonly name: string;
+  /** 'source-heldout', 'target-dev' or 'target-test'. */
+  readonly role: string;
+  readonly n: number;
+  readonly metrics: Readonly<Record<string, ReportInterval>>;
+  /** Source minus this data set, per metric, with an interval (absent for the source itself or without one). */
+  readonly gaps?: Readonly<Record<string, ReportInterval>>;
+  /** Over the data set's groups: the worst value per metric (and which group) and the unweighted mean. */
+  readonly worstGroup?: Readonly<Record<string, { readonly group: string; readonly value: number }>>;
+  readonly averageGroup?: Readonly<Record<string, number>>;
+  /** ROC curves: one for the positive class (binary), or one-vs-rest per class. */
+  readonly roc: readonly ReportRocCurve[];
+  /** Reliability of the top-class confidence (15 equal-width bins) and its ECE. */
+  readonly calibration: { readonly ece: number | null; readonly bins: readonly ReliabilityBin[] };
+}
+
+export interface ReportRocCurve {
+  /** The class treated as positive. */
+  readonly label: string;
+  readonly auc: number | null;
+  /** [false positive rate, true positive rate] from (0, 0) to (1, 1), thinned to at most a few hundred points. */
+  readonly points: readonly (readonly [number, number])[];
+}
+
+export interface ReportShiftGroup {
+  readonly dataset: string;
+  readonly group: string;
+  readonly n: number;
+  readonly metrics: Readonly<Record<string, ReportInterval>>;
+}
+
+export interface ReportShiftCheck {
+  readonly dataset: string;
+  readonly metric: string;
+  /** 'all' (the whole data set), 'worst-group' or 'average-group'. */
+  readonly over: string;
+  /** 'min' / 'max' bound the value; 'maxGap' bounds source minus target. */
+  readonly bound: 'min' | 'max' | 'maxGap';
+  readonly limit: number;
+  /** The value compared with the limit (null when undefined, e.g. AUROC of a one-class set) and its interval. */
+  readonly value: number | null;
+  readonly low: number | null;
+  readonly high: number | null;
+  readonly passed: boolean;
+}
+
+/** A metric value with its bootstrap percentile interval; null where undefined (e.g. AUROC on one class). */
 export interface ReportInterval {
-  readonly value: number;
-  readonly low: number;
-  readonly high: number;
+  readonly value: number | null;
+  readonly low: number | null;
+  readonly high: number | null;
 }
 
 /** Messages from the extension host to the webview. */

@@ -1,6 +1,7 @@
-// Untrusted strings (labels, a corruption name, paths, the title, reasons, group names, image URLs) that would
-// run script if they ever became markup. They must show as literal text, in the standalone file (with its CSP)
-// and in a page without any CSP (so that a mistake in the app, not only the policy, would be caught).
+// Untrusted strings (labels, a corruption name, paths, the title, reasons, shift data set / group / positive-class
+// names, image URLs) that would run script if they ever became markup. They must show as literal text, in the
+// standalone file (with its CSP) and in a page without any CSP (so that a mistake in the app, not only the
+// policy, would be caught).
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -64,12 +65,23 @@ async function assertInert(watched: WatchedPage, where: string): Promise<void> {
   for (const text of [HOSTILE.img, HOSTILE.script, HOSTILE.iframe, HOSTILE.comment]) {
     assert.ok((await page.locator('.rl-gallery', { hasText: text }).count()) === 1, `${where}: gallery shows ${text}`);
   }
-  // Baseline file and shift names.
+  // Baseline file.
   assert.ok((await page.locator('#rl-baseline code', { hasText: `.robustness/${HOSTILE.script}.json` }).count()) === 1);
-  assert.ok((await page.locator('table.rl-shift-datasets tbody th', { hasText: HOSTILE.script }).count()) === 1);
-  assert.ok((await page.locator('table.rl-shift-groups tbody th', { hasText: HOSTILE.img }).count()) === 1);
-  // The forest plot's tick labels are SVG text.
-  assert.ok((await page.locator('#rl-shift svg text', { hasText: `cifar10.1 / ${HOSTILE.img}` }).count()) >= 1);
+  // Shift: a data set named HOSTILE.script (also the positive class), groups named HOSTILE.img in each data set.
+  assert.equal(await page.locator('.rl-shift-positive').textContent(), HOSTILE.script);
+  assert.equal(await page.locator('table.rl-shift-datasets tbody th', { hasText: HOSTILE.script }).count(), 1);
+  assert.equal(await page.locator('table.rl-shift-checks tbody th', { hasText: HOSTILE.script }).count(), 1);
+  assert.equal(await page.locator('table.rl-shift-gaps tbody th', { hasText: HOSTILE.script }).count(), 1);
+  assert.equal(await page.locator('table.rl-shift-groups tbody th', { hasText: HOSTILE.img }).count(), 3);
+  assert.ok((await page.locator('table.rl-shift-group-summary .rl-shift-group-name', { hasText: `(${HOSTILE.img})` }).count()) >= 1);
+  // The ROC curve's caption names the positive class; its legend and the reliability caption the data set.
+  assert.equal(await page.locator('.rl-roc-figure figcaption').textContent(), `ROC curves, positive class ${HOSTILE.script}: one per data set`);
+  assert.equal(await page.locator('.rl-roc-legend .rl-roc-name', { hasText: HOSTILE.script }).count(), 1);
+  assert.equal(await page.locator('.rl-shift-reliability figcaption .rl-shift-figure-name', { hasText: HOSTILE.script }).count(), 1);
+  // SVG text and accessible names: the forest plot's tick labels, the charts' aria-labels.
+  assert.ok((await page.locator('#rl-shift svg text', { hasText: `shapes-field-dev / ${HOSTILE.img}` }).count()) >= 1);
+  assert.equal(await page.locator('.rl-roc-figure svg.rl-plot').first().getAttribute('aria-label'), `ROC curves of the positive class ${HOSTILE.script}, one line per data set`);
+  assert.equal(await page.locator('.rl-shift-reliability svg.rl-plot').nth(2).getAttribute('aria-label'), `Reliability diagram: ${HOSTILE.script}`);
 }
 
 test('standalone file (with its CSP): hostile strings stay text', async () => {

@@ -213,18 +213,22 @@ test('screenshots: light, dark and a narrow (editor-beside) window', async () =>
   for (const page of [dark, narrow]) assert.deepEqual(page.consoleErrors, []);
 });
 
-test('the shift section appears only with model.shift, with intervals per data set and group', async () => {
+test('the shift section appears only with model.shift (its parts: test/report/shift.test.ts)', async () => {
   assert.equal(await watched.page.locator('#rl-shift').count(), 0);
+  const shifted = await makeReportModel({ shift: true, maxThumbnails: 4 });
   const withShift = await browser.newPage();
-  await openHtml(withShift, browser.dir, 'shift.html', renderStandaloneHtml(await makeReportModel({ shift: true, maxThumbnails: 4 }), assets));
+  await openHtml(withShift, browser.dir, 'shift.html', renderStandaloneHtml(shifted, assets));
   const { page } = withShift;
   assert.equal(await page.locator('#rl-shift').count(), 1);
-  assert.deepEqual(await page.locator('table.rl-shift-datasets tbody th').allTextContents(), ['cifar10-test', 'cifar10.1', 'cinic10-imagenet']);
+  assert.equal((await page.locator('.rl-contents a').allTextContents()).at(-1), 'Distribution shift');
+  assert.deepEqual(await page.locator('table.rl-shift-datasets tbody th').allTextContents(), ['shapes-lab-heldout', 'shapes-field-dev', 'shapes-field-test']);
   const first = await page.locator('table.rl-shift-datasets tbody tr').first().innerText();
-  assert.match(first, /93\.4%\s*\[92\.9%, 93\.9%\]/);
-  assert.match(first, /0\.031\s*\[0\.027, 0\.035\]/);
-  assert.equal(await page.locator('table.rl-shift-groups tbody tr').count(), 5);
-  assert.equal(await page.locator('#rl-shift g[aria-label="dot"] circle').count(), 5);
+  const { accuracy, auroc } = shifted.shift!.datasets[0].metrics;
+  assert.ok(first.includes(`${(accuracy.value! * 100).toFixed(1)}% [${(accuracy.low! * 100).toFixed(1)}%, ${(accuracy.high! * 100).toFixed(1)}%]`), first);
+  assert.ok(first.includes(`${auroc.value!.toFixed(3)} [${auroc.low!.toFixed(3)}, ${auroc.high!.toFixed(3)}]`), first);
+  assert.equal(await page.locator('table.rl-shift-groups tbody tr').count(), 9);
+  assert.equal(await page.locator('#rl-shift .rl-shift-forest g[aria-label="dot"] circle').count(), 9);
   await page.locator('#rl-shift').screenshot({ path: path.join(RESULTS_DIR, 'report-shift.png') });
   assert.deepEqual(withShift.consoleErrors, []);
+  assert.deepEqual(await withShift.violations(), []);
 });

@@ -15,11 +15,13 @@ const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'test-results');
 
 let assets: ReportAssets;
 let model: ReportModel;
+let shifted: ReportModel;
 let browser: ReportBrowser;
 
 before(async () => {
   assets = (await reportAssets()).assets;
   model = await makeReportModel({ maxThumbnails: 12 });
+  shifted = await makeReportModel({ shift: true, maxThumbnails: 2 });
   browser = await launchReportBrowser();
 });
 
@@ -105,7 +107,6 @@ test('malformed messages show an error text and throw nothing', async () => {
     [{ type: 'report', model: { ...model, header: { ...model.header, labels: [1, 2] } } }, /^model\.header\.labels\[0\]: expected a string, got number$/],
     [{ type: 'report', model: { ...model, gallery: [{ ...model.gallery[0], correct: 'yes' }] } }, /^model\.gallery\[0\]\.correct: expected a boolean, got string$/],
     [{ type: 'report', model: { ...model, baseline: { ...model.baseline, regressions: {} } } }, /^model\.baseline\.regressions: expected an array, got object$/],
-    [{ type: 'report', model: { ...model, shift: { datasets: [{ name: 'a', role: 'b', metrics: { accuracy: { value: 1, low: 0 } } }], groups: [] } } }, /^model\.shift\.datasets\[0\]\.metrics\.accuracy\.high: expected a finite number, got undefined$/],
     [{ type: 'empty', reason: 42 }, /^message\.reason: expected a string, got number$/],
   ];
   for (const [message, expected] of broken) {
@@ -120,4 +121,47 @@ test('malformed messages show an error text and throw nothing', async () => {
   await rendered(watched);
   assert.deepEqual((await vscodeCalls(page)).filter((c) => c.method === 'setState').length, 1);
   assert.deepEqual(watched.consoleErrors, []);
+});
+
+test('a malformed shift section is refused with the path of what is wrong; a valid one with nulls renders', async () => {
+  const watched = await openWebview();
+  const { page } = watched;
+  const shift = shifted.shift!;
+  const [source, dev, test] = shift.datasets;
+  const withShift = (changes: object) => ({ type: 'report', model: { ...shifted, shift: { ...shift, ...changes } } });
+  const withDataset = (index: number, changes: object) => withShift({ datasets: shift.datasets.map((d, i) => (i === index ? { ...d, ...changes } : d)) });
+  const broken: [unknown, RegExp][] = [
+    [withShift({ metrics: 'accuracy' }), /^model\.shift\.metrics: expected an array, got string$/],
+    [withShift({ level: 95 }), /^model\.shift\.level: expected a confidence level between 0 and 1 \(0\.95\), got 95$/],
+    [withShift({ frozenTest: undefined }), /^model\.shift\.frozenTest: expected a boolean, got undefined$/],
+    [withShift({ positiveClass: 3 }), /^model\.shift\.positiveClass: expected a string, got number$/],
+    [withDataset(0, { metrics: { ...source.metrics, accuracy: { value: 0.9, low: 0.8 } } }), /^model\.shift\.datasets\[0\]\.metrics\.accuracy\.high: expected a finite number or null, got undefined$/],
+    [withDataset(0, { metrics: { ...source.metrics, auroc: { value: 'n/a', low: null, high: null } } }), /^model\.shift\.datasets\[0\]\.metrics\.auroc\.value: expected a finite number or null, got string$/],
+    [withDataset(2, { gaps: { ...test.gaps, ece: null } }), /^model\.shift\.datasets\[2\]\.gaps\.ece: expected an object, got null$/],
+    [withDataset(1, { worstGroup: { ...dev.worstGroup, accuracy: { group: 7, value: 0.7 } } }), /^model\.shift\.datasets\[1\]\.worstGroup\.accuracy\.group: expected a string, got number$/],
+    [withDataset(1, { averageGroup: { ...dev.averageGroup, nll: null } }), /^model\.shift\.datasets\[1\]\.averageGroup\.nll: expected a finite number, got null$/],
+    [withDataset(1, { roc: [{ ...dev.roc[0], points: [[0, 0], [0.5], [1, 1]] }] }), /^model\.shift\.datasets\[1\]\.roc\[0\]\.points\[1\]: expected a \[false positive rate, true positive rate\] pair, got 1 entry$/],
+    [withDataset(1, { roc: [{ ...dev.roc[0], points: [[0, 0], { x: 1, y: 1 }] }] }), /^model\.shift\.datasets\[1\]\.roc\[0\]\.points\[1\]: expected a \[false positive rate, true positive rate\] pair, got object$/],
+    [withDataset(1, { roc: [{ ...dev.roc[0], label: null }] }), /^model\.shift\.datasets\[1\]\.roc\[0\]\.label: expected a string, got null$/],
+    [withDataset(0, { calibration: { ece: '0.05', bins: [] } }), /^model\.shift\.datasets\[0\]\.calibration\.ece: expected a finite number or null, got string$/],
+    [withDataset(0, { calibration: { ece: 0.05, bins: [{ ...source.calibration.bins[0], count: '12' }] } }), /^model\.shift\.datasets\[0\]\.calibration\.bins\[0\]\.count: expected a finite number, got string$/],
+    [withShift({ groups: [{ ...shift.groups[0], n: undefined }] }), /^model\.shift\.groups\[0\]\.n: expected a finite number, got undefined$/],
+    [withShift({ checks: shift.checks.map((c, i) => (i === 2 ? { ...c, bound: 'between' } : c)) }), /^model\.shift\.checks\[2\]\.bound: expected 'min', 'max' or 'maxGap', got 'between'$/],
+    [withShift({ checks: [{ ...shift.checks[0], passed: 'no' }] }), /^model\.shift\.checks\[0\]\.passed: expected a boolean, got string$/],
+  ];
+  for (const [message, expected] of broken) {
+    await postToWebview(page, message);
+    await page.waitForSelector('html[data-report-state="error"]');
+    assert.equal(await page.locator('.rl-message h2').textContent(), 'The report received a message it cannot read.');
+    assert.match((await page.locator('.rl-message p.rl-message-detail').textContent()) ?? '', expected);
+  }
+  // The fixture's shift section (with null AUROC and sensitivity in one group) is valid, and renders under the
+  // webview's CSP.
+  await postToWebview(page, { type: 'report', model: shifted });
+  await rendered(watched);
+  assert.equal(await page.locator('#rl-shift table.rl-shift-checks tbody tr').count(), 3);
+  assert.equal(await page.locator('#rl-shift .rl-roc-figure g.rl-mark-roc path').count(), 3);
+  assert.deepEqual((await vscodeCalls(page)).filter((c) => c.method === 'setState').length, 1);
+  assert.deepEqual(watched.consoleErrors, []);
+  assert.deepEqual(await watched.violations(), []);
 });

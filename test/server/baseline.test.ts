@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CodeActionRequest, DiagnosticSeverity, type CodeAction } from 'vscode-languageserver-protocol/node';
 import { AcceptBaselineRequest, RunSmokeRequest } from '../../src/shared/protocol';
-import { decodeBits, encodeBits, type Results } from '../../src/server/engine/results/results';
+import { decodeBits, encodeBits, type SuiteRun } from '../../src/server/engine/results/results';
 import { REPO_ROOT, messageOf, startServer, uriOf, type TestServer } from '../helpers/lsp-client';
 import { copyWorkspace, removeWorkspace } from '../helpers/workspace';
 
@@ -37,7 +37,7 @@ after(async () => {
   await removeWorkspace(folder);
 });
 
-const readBaseline = async () => JSON.parse(await fs.readFile(baselineFile, 'utf8')) as Results;
+const readBaseline = async () => JSON.parse(await fs.readFile(baselineFile, 'utf8')) as SuiteRun;
 const configDiagnostics = () => server.diagnostics.get(configUri) ?? [];
 
 /** Re-runs the smoke test the way a changed file does, and waits for it to finish. */
@@ -132,7 +132,7 @@ test('the baseline path is configurable', async () => {
   await fs.writeFile(configFile, original.replace('"seed": 0', '"seed": 0, "baseline": "baselines/smoke.json"'));
   await rerun();
   assert.equal((await server.connection.sendRequest(AcceptBaselineRequest.type, {})).status, 'written');
-  const moved = JSON.parse(await fs.readFile(path.join(folder, 'baselines', 'smoke.json'), 'utf8')) as Results;
+  const moved = JSON.parse(await fs.readFile(path.join(folder, 'baselines', 'smoke.json'), 'utf8')) as SuiteRun;
   assert.equal(moved.kind, 'smoke');
   await fs.writeFile(configFile, original);
   await rerun();
@@ -155,7 +155,7 @@ test('the baseline is never half-written, even when the writer is killed mid-wri
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const text = await fs.readFile(target, 'utf8');
-    const parsed = JSON.parse(text) as Results; // throws if half-written
+    const parsed = JSON.parse(text) as SuiteRun; // throws if half-written
     assert.equal(parsed.schemaVersion, template.schemaVersion);
     assert.ok(parsed.labels.length === 200_000, 'a whole baseline from one of the writes');
   }

@@ -36,7 +36,7 @@ test('the smoke test runs when the server starts and reports a summary', async (
   assert.equal(state.summary.kind, 'smoke');
   assert.equal(state.summary.samples, 256);
   assert.equal(state.summary.conditions, 2, 'gaussian_noise and gaussian_blur at severity 3');
-  assert.ok(state.summary.cleanAccuracy > 0.8, `the demo model is ~90% accurate, got ${state.summary.cleanAccuracy}`);
+  assert.ok((state.summary.cleanAccuracy ?? 0) > 0.8, `the demo model is ~90% accurate, got ${state.summary.cleanAccuracy}`);
   assert.equal(server.diagnostics.get(configUri)?.length ?? 0, 0, 'a valid config has no diagnostics');
 });
 

@@ -25,7 +25,7 @@ test('the minimal contract form parses with defaults resolved', () => {
   assert.ok(config);
   assert.equal(config.model, '/work/demo/models/classifier.onnx');
   assert.equal(config.dir, '/work/demo');
-  assert.deepEqual(config.input, { layout: 'NCHW', height: 28, width: 28, channels: 1, scale: 255, mean: [0], std: [1] });
+  assert.deepEqual(config.input!, { layout: 'NCHW', height: 28, width: 28, channels: 1, scale: 255, mean: [0], std: [1] });
   assert.deepEqual(config.smoke, { samples: 256, corruptions: ['gaussian_noise', 'gaussian_blur'], severities: [3] });
   assert.equal(config.full.corruptions.length, 19, '"all" is the 19 corruptions');
   assert.equal(config.full.samples, undefined);
@@ -43,9 +43,9 @@ test('optional sections take their defaults; one mean/std value is repeated per 
   const { config, problems } = parseConfig(text, FILE);
   assert.deepEqual(problems, []);
   assert.ok(config);
-  assert.deepEqual(config.input.mean, [0.5, 0.5, 0.5]);
-  assert.deepEqual(config.input.std, [0.25, 0.25, 0.25]);
-  assert.equal(config.input.scale, 255);
+  assert.deepEqual(config.input!.mean, [0.5, 0.5, 0.5]);
+  assert.deepEqual(config.input!.std, [0.25, 0.25, 0.25]);
+  assert.equal(config.input!.scale, 255);
   assert.deepEqual(config.smoke, { samples: 256, corruptions: ['gaussian_noise', 'gaussian_blur'], severities: [3] });
   assert.deepEqual(config.full.severities, [1, 2, 3, 4, 5]);
   assert.equal(config.seed, 0);

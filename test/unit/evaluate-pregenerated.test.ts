@@ -1,6 +1,7 @@
 // A CIFAR-10-C-style folder made with our own generator from the demo data gives exactly the results of
 // generating the corruptions during the run (the same per-sample seeds), and a folder whose labels disagree
 // with the clean data is an error.
+import type { SuiteRun } from '../../src/server/engine/results/results';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -71,8 +72,8 @@ async function configWith(data: unknown, corruptions: string[]) {
 const clean = { format: 'npy', x: path.join(DEMO, 'data', 'x.npy'), y: path.join(DEMO, 'data', 'y.npy') };
 
 test('pre-generated corruptions give exactly the results of generated ones', async () => {
-  const generated = await evaluate(await configWith(clean, CORRUPTIONS), 'full', { workers: 0 });
-  const read = await evaluate(await configWith({ format: 'cifar10-c', path: path.join(root, 'FASHION-C'), clean }, CORRUPTIONS), 'full', { workers: 0 });
+  const generated = (await evaluate(await configWith(clean, CORRUPTIONS), 'full', { workers: 0 })) as SuiteRun;
+  const read = (await evaluate(await configWith({ format: 'cifar10-c', path: path.join(root, 'FASHION-C'), clean }, CORRUPTIONS), 'full', { workers: 0 })) as SuiteRun;
   assert.equal(read.corruptions.length, 10);
   assert.deepEqual(read.clean, generated.clean);
   assert.deepEqual(read.corruptions, generated.corruptions);

@@ -33,8 +33,8 @@ before(async () => {
   config = loaded.config;
   const labels = await readLabels(config.labels as string[] | string, config.dir);
   const data = config.data as Parameters<typeof openDataset>[0];
-  dataset = await openDataset(data, config.dir, { height: config.input.height, width: config.input.width, channels: config.input.channels, labels });
-  model = await loadClassifier(config.model, config.input, labels.length, { threads: 1 });
+  dataset = await openDataset(data, config.dir, { height: config.input!.height, width: config.input!.width, channels: config.input!.channels, labels });
+  model = await loadClassifier(config.model, config.input!, labels.length, { threads: 1 });
   samples = await dataset.read(chooseSamples(dataset.count, 48, 3));
 });
 
@@ -77,43 +77,43 @@ const bits = (outcomes: Outcomes) => ({ clean: Array.from(outcomes.clean), condi
 test('executePlan: identical outcomes for batch sizes 1, 7, 64 and workers 0, 1, 2, default', async () => {
   const plan = planOf(allConditions([2, 5]), chooseSamples(dataset.count, 40, 5));
   // The image-hash model makes outcomes a fingerprint of every corrupted image.
-  const hashed = hashModel(model, config.input);
-  const reference = bits(await executePlan(plan, dataset, hashed, config.input, { batchSize: 64, workers: 0 }));
+  const hashed = hashModel(model, config.input!);
+  const reference = bits(await executePlan(plan, dataset, hashed, config.input!, { batchSize: 64, workers: 0 }));
   assert.ok(reference.conditions.some((c) => c.some((v) => v === 0)) && reference.conditions.some((c) => c.some((v) => v === 1)));
   for (const batchSize of [1, 7, 64]) {
     for (const workers of [0, 1, 2, undefined]) {
-      const outcomes = bits(await executePlan(plan, dataset, hashed, config.input, { batchSize, workers }));
+      const outcomes = bits(await executePlan(plan, dataset, hashed, config.input!, { batchSize, workers }));
       assert.deepEqual(outcomes, reference, `image-hash model: batch size ${batchSize}, ${workers ?? 'default'} workers`);
     }
   }
   // And the demo model itself.
-  const demoReference = bits(await executePlan(plan, dataset, model, config.input, { batchSize: 64, workers: 0 }));
+  const demoReference = bits(await executePlan(plan, dataset, model, config.input!, { batchSize: 64, workers: 0 }));
   for (const [batchSize, workers] of [[1, 2], [7, 1], [64, 2]] as const) {
-    assert.deepEqual(bits(await executePlan(plan, dataset, model, config.input, { batchSize, workers })), demoReference, `demo model: batch size ${batchSize}, ${workers} workers`);
+    assert.deepEqual(bits(await executePlan(plan, dataset, model, config.input!, { batchSize, workers })), demoReference, `demo model: batch size ${batchSize}, ${workers} workers`);
   }
 });
 
 test('a default run that proves long starts its workers midway, with the same outcomes', async () => {
   const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 40, 9));
-  const hashed = hashModel(model, config.input);
+  const hashed = hashModel(model, config.input!);
   // Slow inference makes the run long enough (several seconds projected) for the workers to start.
   const slow: ClassifierModel = { ...hashed, infer: async (batch, rows) => (await new Promise((r) => setTimeout(r, 25)), hashed.infer(batch, rows)) };
   let startedAt: number | undefined;
-  const outcomes = await executePlan(plan, dataset, slow, config.input, {
+  const outcomes = await executePlan(plan, dataset, slow, config.input!, {
     batchSize: 8,
     onProgress: (p) => {
       if (startedAt === undefined && process.getActiveResourcesInfo().includes('MessagePort')) startedAt = p.done / p.total;
     },
   });
   assert.ok(startedAt !== undefined && startedAt > 0 && startedAt < 0.5, `workers started at ${startedAt}`);
-  assert.deepEqual(bits(outcomes), bits(await executePlan(plan, dataset, hashed, config.input, { workers: 0 })));
+  assert.deepEqual(bits(outcomes), bits(await executePlan(plan, dataset, hashed, config.input!, { workers: 0 })));
 });
 
 test('executePlan with a fixed-batch model and workers gives the in-thread outcomes', async () => {
-  const fixed: ClassifierModel = { ...hashModel(model, config.input), fixedBatch: 5 };
+  const fixed: ClassifierModel = { ...hashModel(model, config.input!), fixedBatch: 5 };
   const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 23, 8));
-  const reference = bits(await executePlan(plan, dataset, fixed, config.input, { workers: 0 }));
-  assert.deepEqual(bits(await executePlan(plan, dataset, fixed, config.input, { workers: 2 })), reference);
+  const reference = bits(await executePlan(plan, dataset, fixed, config.input!, { workers: 0 }));
+  assert.deepEqual(bits(await executePlan(plan, dataset, fixed, config.input!, { workers: 2 })), reference);
 });
 
 test('corruptBatch: the same bytes in this thread, through pools of 1, 2 and 3 workers, shared or not', async () => {
@@ -197,8 +197,8 @@ test('an InputError thrown in a worker arrives as the same InputError (message a
   const ids = chooseSamples(dataset.count, 20, 1);
   for (const bad of [{ corruption: 'gausian_noise', severity: 3 }, { corruption: 'gaussian_noise', severity: 9 }]) {
     const plan = planOf([{ corruption: 'gaussian_blur', severity: 2 }, bad], ids);
-    const inThread = await inputErrorOf(() => executePlan(plan, dataset, model, config.input, { workers: 0 }));
-    const fromWorker = await inputErrorOf(() => executePlan(plan, dataset, model, config.input, { workers: 2, batchSize: 7 }));
+    const inThread = await inputErrorOf(() => executePlan(plan, dataset, model, config.input!, { workers: 0 }));
+    const fromWorker = await inputErrorOf(() => executePlan(plan, dataset, model, config.input!, { workers: 2, batchSize: 7 }));
     assert.equal(fromWorker.message, inThread.message);
     assert.deepEqual(fromWorker.details, inThread.details);
     assert.equal(fromWorker.describe(), inThread.describe());
@@ -259,7 +259,7 @@ test('abort cancels a run promptly with RunCancelled, with and without workers',
   for (const workers of [0, 2]) {
     const controller = new AbortController();
     let progressCalls = 0;
-    const run = executePlan(plan, dataset, model, config.input, {
+    const run = executePlan(plan, dataset, model, config.input!, {
       workers,
       batchSize: 16,
       signal: controller.signal,
@@ -273,7 +273,7 @@ test('abort cancels a run promptly with RunCancelled, with and without workers',
   // Aborted before it starts.
   const controller = new AbortController();
   controller.abort();
-  await assert.rejects(executePlan(plan, dataset, model, config.input, { workers: 2, signal: controller.signal }), RunCancelled);
+  await assert.rejects(executePlan(plan, dataset, model, config.input!, { workers: 2, signal: controller.signal }), RunCancelled);
 });
 
 test('an abort while waiting for workers rejects at once, and pool tasks reject with RunCancelled', async () => {
@@ -296,7 +296,7 @@ test('no worker threads are left running after runs end, normally or not', async
   const workersRunning = () => process.getActiveResourcesInfo().filter((r) => /Worker|MessagePort/.test(r)).length;
   const before = workersRunning();
   const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 30, 4));
-  await executePlan(plan, dataset, model, config.input, { workers: 2 });
-  await inputErrorOf(() => executePlan(planOf([{ corruption: 'nope', severity: 1 }], plan.sampleIds), dataset, model, config.input, { workers: 2 }));
+  await executePlan(plan, dataset, model, config.input!, { workers: 2 });
+  await inputErrorOf(() => executePlan(planOf([{ corruption: 'nope', severity: 1 }], plan.sampleIds), dataset, model, config.input!, { workers: 2 }));
   assert.equal(workersRunning(), before);
 });

@@ -13,12 +13,15 @@ import { compareWithBaselineFile } from '../engine/baseline/compare';
 import { formatResultsTable } from '../engine/outputs/results-table';
 import { TOOL_NAME, TOOL_VERSION } from '../engine/version';
 import type { Results } from '../engine/results/results';
+import { appendFrozenTestEntry, countFrozenTestEntries, frozenTestEntry } from '../engine/shift/frozen-test-log';
 import { parseNonNegativeInteger, UsageError, type Output } from './cli-io';
 
-export const RUN_USAGE = `${TOOL_NAME} run [--config PATH] [--smoke|--full] [--json FILE] [--html FILE] [--seed N] [--threads N] [--workers N] [--write-baseline] [--quiet]
+export const RUN_USAGE = `${TOOL_NAME} run [--config PATH] [--smoke|--full|--final] [--json FILE] [--html FILE] [--seed N] [--threads N] [--workers N] [--write-baseline] [--quiet]
   Runs the robustness checks of robustness.json on its model and data and prints a table.
   --config PATH       the configuration (default: ./robustness.json)
   --smoke | --full    the quick on-save suite, or the full suite (default: --full)
+  --final             the final evaluation: the shift check including the frozen target-test sets; it is
+                      logged in .robustness/frozen-test-log.jsonl (smoke and full runs never touch them)
   --json FILE         also write the results as JSON (format: docs/results-format.md)
   --html FILE         also write the report as one self-contained HTML file (opens offline in any browser)
   --seed N            override the config's seed
@@ -36,6 +39,7 @@ export async function runCommand(rest: string[], output: Output): Promise<number
         config: { type: 'string' },
         smoke: { type: 'boolean' },
         full: { type: 'boolean' },
+        final: { type: 'boolean' },
         json: { type: 'string' },
         html: { type: 'string' },
         seed: { type: 'string' },
@@ -51,12 +55,13 @@ export async function runCommand(rest: string[], output: Output): Promise<number
     throw new UsageError((error as Error).message);
   }
   const options = parsed.values;
-  if (options.smoke && options.full) throw new UsageError('choose one of --smoke and --full');
+  if ([options.smoke, options.full, options.final].filter(Boolean).length > 1) throw new UsageError('choose one of --smoke, --full and --final');
+  if (options.final && options['write-baseline']) throw new UsageError('--write-baseline takes a smoke or full run; the final evaluation is logged, not used as a baseline');
   const seed = options.seed === undefined ? undefined : parseNonNegativeInteger(options.seed, '--seed');
   const threads = options.threads === undefined ? undefined : parseNonNegativeInteger(options.threads, '--threads');
   const workers = options.workers === undefined ? undefined : parseNonNegativeInteger(options.workers, '--workers');
   const configFile = path.resolve(options.config ?? 'robustness.json');
-  const kind = options.smoke ? 'smoke' : 'full';
+  const kind = options.smoke ? 'smoke' : options.final ? 'final' : 'full';
 
   const loaded = await loadConfigFile(configFile);
   const shown = path.relative(process.cwd(), configFile) || configFile;
@@ -95,6 +100,12 @@ export async function runCommand(rest: string[], output: Output): Promise<number
   }
 
   results = await compareWithBaselineFile(results, config);
+  if (kind === 'final' && config.shift) {
+    await appendFrozenTestEntry(config.shift.frozenLog, frozenTestEntry(results));
+    const count = await countFrozenTestEntries(config.shift.frozenLog);
+    const log = path.relative(process.cwd(), config.shift.frozenLog);
+    output.err(`final evaluation ${count} logged in ${log}${count > config.shift.maxFrozenEvaluations ? `; warning: the frozen test set has now been evaluated ${count} times (allowed: ${config.shift.maxFrozenEvaluations}): its figures are no longer an unbiased estimate` : ''}`);
+  }
   if (!options.quiet) {
     output.out(`${TOOL_NAME} ${TOOL_VERSION}: ${kind} run of ${shown} in ${(results.durationMs / 1000).toFixed(1)} s`);
     output.out(formatResultsTable(results));
@@ -116,11 +127,10 @@ export async function runCommand(rest: string[], output: Output): Promise<number
     return 0;
   }
   const regressions = results.comparison?.regressions.length ?? 0;
-  if (regressions > 0) {
-    output.out(`${regressions} budget(s) exceeded against the baseline`);
-    return 1;
-  }
-  return 0;
+  const failedChecks = results.shift?.checks.filter((c) => !c.passed).length ?? 0;
+  if (regressions > 0) output.out(`${regressions} budget(s) exceeded against the baseline`);
+  if (failedChecks > 0) output.out(`${failedChecks} shift check(s) failed`);
+  return regressions > 0 || failedChecks > 0 ? 1 : 0;
 }
 
 

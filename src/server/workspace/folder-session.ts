@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Diagnostic } from 'vscode-languageserver';
 import { CONFIG_FILE_NAME, isPregenerated, type Config, type DataSpec } from '../engine/config/config';
+import type { ShiftDataSpec } from '../engine/config/shift-config';
+import { appendFrozenTestEntry, countFrozenTestEntries, frozenTestEntry } from '../engine/shift/frozen-test-log';
 import { parseConfig, rangeOfPath, type ParsedConfig } from '../engine/config/parse-config';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isInputError } from '../engine/errors';
@@ -15,13 +17,15 @@ import type { CorruptionPool } from '../engine/run/corruption-pool';
 import { RunCancelled, type Progress } from '../engine/run/execute-plan';
 import { writeBaseline } from '../engine/baseline/baseline-file';
 import { compareWithBaselineFile } from '../engine/baseline/compare';
-import type { Results, RunKind } from '../engine/results/results';
+import { hasSuite, type Results, type RunKind } from '../engine/results/results';
 import {
   configProblemDiagnostics,
   fileUri,
   inputErrorDiagnostics,
   mergeDiagnostics,
   regressionDiagnostics,
+  shiftCheckDiagnostics,
+  frozenTestDiagnostics,
   type ConfigSource,
   type DiagnosticsByUri,
 } from '../diagnostics';
@@ -50,6 +54,8 @@ export class FolderSession {
   private parsed: (ParsedConfig & { text: string }) | undefined;
   private configDiagnostics: DiagnosticsByUri = new Map();
   private runDiagnostics: DiagnosticsByUri = new Map();
+  /** The frozen test set's overuse warning (from the log of final evaluations). */
+  private frozenDiagnostics: DiagnosticsByUri = new Map();
   private published = new Set<string>();
   private latest: Results | undefined;
   private latestExamples: readonly Example[][] = [];
@@ -93,7 +99,20 @@ export class FolderSession {
     }
     this.parsed = { ...parseConfig(text, this.configFile), text };
     this.configDiagnostics = configProblemDiagnostics(this.source(), this.parsed.problems);
+    await this.refreshFrozenDiagnostics();
     this.publishAll();
+  }
+
+  /** Counts the final evaluations in the frozen test log and warns past the allowed number. */
+  private async refreshFrozenDiagnostics(): Promise<void> {
+    const config = this.config;
+    this.frozenDiagnostics = new Map();
+    if (!config?.shift) return;
+    try {
+      this.frozenDiagnostics = frozenTestDiagnostics(config, this.source(), await countFrozenTestEntries(config.shift.frozenLog));
+    } catch (error) {
+      this.host.log(`cannot read the frozen test log ${config.shift.frozenLog}: ${(error as Error).message}`);
+    }
   }
 
   /** True when a change of this file should re-run the smoke test. */
@@ -105,11 +124,17 @@ export class FolderSession {
     if (resolved === config.model) return true;
     if (typeof config.labels === 'string' && resolved === path.resolve(config.dir, config.labels)) return true;
     const inside = (parent: string) => resolved === parent || resolved.startsWith(parent + path.sep);
-    const watchedBy = (data: DataSpec): boolean =>
-      data.format === 'npy'
-        ? resolved === path.resolve(config.dir, data.x) || resolved === path.resolve(config.dir, data.y)
-        : inside(path.resolve(config.dir, data.path)) || (isPregenerated(data) && watchedBy(data.clean));
-    return watchedBy(config.data);
+    const watchedBy = (data: DataSpec | ShiftDataSpec): boolean => {
+      if (data.format === 'npy') return resolved === path.resolve(config.dir, data.x) || resolved === path.resolve(config.dir, data.y);
+      if (data.format === 'cifar10-c' || data.format === 'imagenet-c') return inside(path.resolve(config.dir, data.path)) || watchedBy(data.clean);
+      if (data.format === 'imagefolder') return inside(path.resolve(config.dir, data.path));
+      return resolved === path.resolve(config.dir, data.path); // a table
+    };
+    if (config.data && watchedBy(config.data)) return true;
+    // Shift data sets the smoke test sees (never the frozen test set: changing it must not trigger a look).
+    return (config.shift?.datasets ?? []).some(
+      (d) => d.role !== 'target-test' && (watchedBy(d.data) || (d.groups !== undefined && 'file' in d.groups && resolved === path.resolve(config.dir, d.groups.file))),
+    );
   }
 
   /** Schedules a smoke test after the debounce delay; a newer call restarts the delay. */
@@ -180,11 +205,16 @@ export class FolderSession {
       this.latest = results;
       this.latestExamples = evaluation.examples;
       this.runDiagnostics = results.comparison ? regressionDiagnostics(config, this.source(), results.comparison) : new Map();
+      if (results.shift) shiftCheckDiagnostics(config, this.source(), results.shift, this.runDiagnostics);
+      if (kind === 'final' && config.shift) {
+        await appendFrozenTestEntry(config.shift.frozenLog, frozenTestEntry(results));
+        await this.refreshFrozenDiagnostics();
+      }
       this.publishAll();
       const summary = summarise(this.folderUri, results);
-      this.host.log(
-        `${kind} run of ${this.configFile} finished in ${Date.now() - started} ms: clean ${(summary.cleanAccuracy * 100).toFixed(1)}%, ${summary.regressions} regression(s)`,
-      );
+      const clean = summary.cleanAccuracy === null ? '' : `clean ${(summary.cleanAccuracy * 100).toFixed(1)}%, `;
+      const shiftText = results.shift ? `, ${summary.shiftChecksFailed ?? 0} of ${results.shift.checks.length} shift check(s) failed` : '';
+      this.host.log(`${kind} run of ${this.configFile} finished in ${Date.now() - started} ms: ${clean}${summary.regressions} regression(s)${shiftText}`);
       this.host.state({ state: 'finished', summary });
       return { status: 'completed', summary };
     } catch (error) {
@@ -232,7 +262,7 @@ export class FolderSession {
   async acceptBaseline(): Promise<{ file: string; kind: RunKind } | undefined> {
     const results = this.latest;
     const config = this.config;
-    if (!results || !config) return undefined;
+    if (!results || !config || !hasSuite(results) || results.kind === 'final') return undefined;
     const file = config.baseline;
     await writeBaseline(file, results);
     const { comparison: _old, ...rest } = results;
@@ -257,7 +287,7 @@ export class FolderSession {
   }
 
   private publishAll(): void {
-    const merged = mergeDiagnostics(this.configDiagnostics, this.runDiagnostics);
+    const merged = mergeDiagnostics(this.configDiagnostics, this.frozenDiagnostics, this.runDiagnostics);
     for (const uri of this.published) if (!merged.has(uri)) this.host.publish(uri, []);
     for (const [uri, list] of merged) this.host.publish(uri, list);
     this.published = new Set(merged.keys());
@@ -277,13 +307,15 @@ function smokeTooSlowDiagnostic(source: ConfigSource, message: string): Diagnost
 }
 
 function summarise(folderUri: string, results: Results): RunSummary {
+  const suite = hasSuite(results) ? results : undefined;
   return {
     folderUri,
     kind: results.kind,
-    cleanAccuracy: results.clean.accuracy,
-    meanCorruptionAccuracy: results.summary.meanCorruptionAccuracy,
-    conditions: results.corruptions.length,
-    samples: results.clean.n,
+    cleanAccuracy: suite ? suite.clean.accuracy : null,
+    meanCorruptionAccuracy: suite ? suite.summary.meanCorruptionAccuracy : null,
+    conditions: suite ? suite.corruptions.length : 0,
+    samples: suite ? suite.clean.n : (results.shift?.datasets.reduce((a, d) => a + d.n, 0) ?? 0),
+    ...(results.shift ? { shiftChecksFailed: results.shift.checks.filter((c) => !c.passed).length, shiftDatasets: results.shift.datasets.length } : {}),
     regressions: results.comparison?.regressions.length ?? 0,
     baselineComparable: results.comparison?.comparable,
     durationMs: results.durationMs,

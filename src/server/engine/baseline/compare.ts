@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { Budgets, Config } from '../config/config';
 import { CORRUPTIONS_VERSION } from '../perturb/image/registry';
-import { conditionKey, decodeBits, type Comparison, type Regression, type Results } from '../results/results';
+import { conditionKey, decodeBits, hasSuite, type Comparison, type Regression, type Results, type SuiteRun } from '../results/results';
 import { mcnemarWorse } from '../stats/mcnemar';
 import { readBaseline } from './baseline-file';
 
@@ -16,7 +16,7 @@ export function budgetFor(budgets: Budgets, corruption: string): number {
   return budgets.corruptions[corruption]?.accuracyDrop ?? budgets.accuracyDrop;
 }
 
-export function compareWithBaseline(current: Results, baseline: Results, budgets: Budgets, baselinePath: string): Comparison {
+export function compareWithBaseline(current: SuiteRun, baseline: SuiteRun, budgets: Budgets, baselinePath: string): Comparison {
   const reason = incomparability(current, baseline);
   if (reason) return { baseline: baselinePath, comparable: false, reason, regressions: [], insignificantDrops: [], changes: [] };
   const common = commonSamples(current.samples.ids, baseline.samples.ids);
@@ -62,11 +62,15 @@ export function compareWithBaseline(current: Results, baseline: Results, budgets
   return { baseline: baselinePath, comparable: true, regressions, insignificantDrops, changes };
 }
 
-/** The results with their comparison against the config's baseline file, when there is one. */
+/** The results with their comparison against the config's baseline file, when there is one (corruption suite only). */
 export async function compareWithBaselineFile(results: Results, config: Config): Promise<Results> {
+  if (!hasSuite(results)) return results;
   const baseline = await readBaseline(config.baseline);
   if (!baseline) return results;
   const shown = path.relative(config.dir, config.baseline).split(path.sep).join('/');
+  if (!hasSuite(baseline)) {
+    return { ...results, comparison: { baseline: shown, comparable: false, reason: 'the baseline has no corruption-suite results', regressions: [], insignificantDrops: [], changes: [] } };
+  }
   return { ...results, comparison: compareWithBaseline(results, baseline, config.budgets, shown) };
 }
 
@@ -85,7 +89,7 @@ function commonSamples(current: readonly number[], baseline: readonly number[]):
   return result;
 }
 
-function incomparability(current: Results, baseline: Results): string | undefined {
+function incomparability(current: SuiteRun, baseline: SuiteRun): string | undefined {
   if (baseline.schemaVersion !== current.schemaVersion) return `the baseline has results format ${baseline.schemaVersion}, this version writes ${current.schemaVersion}`;
   if (baseline.corruptionsVersion !== current.corruptionsVersion) {
     return `the baseline was made with other corruption implementations (version ${baseline.corruptionsVersion ?? 'unknown'}, now ${current.corruptionsVersion})`;

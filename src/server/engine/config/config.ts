@@ -1,5 +1,6 @@
 // The resolved configuration: robustness.json after parsing, validation and defaults.
 import type { ParameterPreset } from '../types';
+import type { ShiftSpec } from './shift-config';
 
 /** Clean images: npy arrays or an image folder. Corruptions are generated from them. */
 export type CleanDataSpec =
@@ -47,10 +48,14 @@ export interface Config {
   readonly dir: string;
   /** Absolute path of the model. */
   readonly model: string;
-  readonly input: InputSpec;
+  /** How images become the input tensor; undefined for tabular models (shift data sets that are tables only). */
+  readonly input: InputSpec | undefined;
   /** Inline labels, or the path (as written, relative to dir) of a labels file. */
   readonly labels: readonly string[] | string;
-  readonly data: DataSpec;
+  /** The images of the corruption suite; undefined when the config has only a shift check. */
+  readonly data: DataSpec | undefined;
+  /** The distribution-shift check, when robustness.json has a "shift" section. */
+  readonly shift: ShiftSpec | undefined;
   readonly smoke: SuiteSpec;
   readonly full: SuiteSpec;
   readonly preset: ParameterPreset | 'auto';

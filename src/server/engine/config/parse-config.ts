@@ -7,6 +7,8 @@ import schema from '../../../../schemas/robustness.schema.json';
 import type { Config, DataSpec, SuiteSpec } from './config';
 import { DEFAULT_ACCURACY_DROP, DEFAULT_BASELINE_FILE, DEFAULT_SIGNIFICANCE, DEFAULT_SMOKE_CORRUPTIONS, DEFAULT_SMOKE_SAMPLES } from './config';
 import type { ConfigPath } from '../errors';
+import { parseShift } from './parse-shift';
+import { isTabular } from './shift-config';
 import { BENCHMARK_CORRUPTIONS, CORRUPTION_NAMES } from '../perturb/image/registry';
 
 export type ProblemSeverity = 'error' | 'warning' | 'info';
@@ -237,9 +239,18 @@ export function parseConfig(text: string, file: string): ParsedConfig {
 
   const value = raw as Record<string, any>;
   const dir = path.dirname(path.resolve(file));
-  const channels = value.input.channels as 1 | 3;
+  const error = (at: ConfigPath, code: string, message: string) => problems.push({ severity: 'error', code, message, path: at, ...rangeOfPath(tree, at, true) });
+  if (value.data === undefined && value.shift === undefined) {
+    error([], 'config-missing', 'robustness.json needs "data" (images for the corruption suite), "shift" (data sets for the distribution-shift check), or both.');
+  }
+  const shift = value.shift === undefined ? undefined : parseShift(value.shift, { dir, error, closest });
+  const imageData = value.data !== undefined || (shift?.datasets.some((d) => !isTabular(d.data)) ?? false);
+  if (imageData && value.input === undefined) {
+    error([], 'config-missing', 'image data needs "input": how images become the model\'s input tensor, e.g. { "layout": "NCHW", "size": [28, 28], "channels": 1 }.');
+  }
+  const channels = (value.input?.channels ?? 1) as 1 | 3;
   for (const key of ['mean', 'std'] as const) {
-    const list = value.input[key] as number[] | undefined;
+    const list = value.input?.[key] as number[] | undefined;
     if (list && list.length !== 1 && list.length !== channels) {
       problems.push({
         severity: 'error',
@@ -268,12 +279,12 @@ export function parseConfig(text: string, file: string): ParsedConfig {
   const full = suite('full');
   if (problems.some((p) => p.severity === 'error')) return { config: undefined, problems, tree };
 
-  const data = value.data as DataSpec;
+  const data = value.data as DataSpec | undefined;
   const config: Config = {
     file: path.resolve(file),
     dir,
     model: path.resolve(dir, value.model as string),
-    input: {
+    input: value.input && {
       layout: value.input.layout,
       height: value.input.size[0],
       width: value.input.size[1],
@@ -284,6 +295,7 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     },
     labels: value.labels,
     data,
+    shift,
     smoke,
     full,
     preset: value.preset ?? 'auto',

@@ -17,8 +17,8 @@ export interface ImageFolderExpectation extends PixelFormat {
   readonly labels: readonly string[];
 }
 
-/** An image-folder data set, plus the files it skipped (absolute paths), for a report or a warning. */
-export type ImageFolderDataset = ImageDataset & { readonly ignoredFiles: string[] };
+/** An image-folder data set, its image files (absolute paths, in sample id order) and the files it skipped. */
+export type ImageFolderDataset = ImageDataset & { readonly files: readonly string[]; readonly ignoredFiles: string[] };
 
 const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg']);
 const DATA_PATH = ['data', 'path'] as const;
@@ -121,7 +121,7 @@ class ImageFolder implements ImageFolderDataset {
 
   constructor(
     readonly source: string,
-    private readonly files: readonly string[],
+    readonly files: readonly string[],
     private readonly labelIds: Int32Array,
     private readonly expected: ImageFolderExpectation,
     readonly ignoredFiles: string[],

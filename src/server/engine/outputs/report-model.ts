@@ -4,7 +4,8 @@
 import sharp from 'sharp';
 import { REPORT_MODEL_VERSION, type GalleryItem, type ReportCalibration, type ReportModel } from '../../../shared/report-model';
 import { CALIBRATION_BINS, emptyBins, expectedCalibrationError, mergeBins, type CalibrationBins } from '../metrics/calibration';
-import { conditionKey, type Results } from '../results/results';
+import { conditionKey, hasSuite, type Results } from '../results/results';
+import { buildShiftReport } from './shift-report';
 import type { Example } from '../run/execute-plan';
 import type { Image } from '../types';
 
@@ -24,7 +25,7 @@ async function thumbnail(image: Image): Promise<string> {
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
-function reliability(bins: CalibrationBins) {
+export function reliability(bins: CalibrationBins) {
   return Array.from({ length: CALIBRATION_BINS }, (_, b) => ({
     lower: b / CALIBRATION_BINS,
     upper: (b + 1) / CALIBRATION_BINS,
@@ -35,6 +36,32 @@ function reliability(bins: CalibrationBins) {
 }
 
 export async function buildReportModel(results: Results, examples: readonly Example[][] = [], title = 'Robustness report'): Promise<ReportModel> {
+  const shift = results.shift ? buildShiftReport(results.shift) : undefined;
+  if (!hasSuite(results)) {
+    const sets = results.shift?.datasets ?? [];
+    const count = sets.reduce((a, d) => a + d.n, 0);
+    return {
+      version: REPORT_MODEL_VERSION,
+      header: {
+        title,
+        modelPath: results.model.path,
+        modelSha256: results.model.sha256,
+        dataSource: sets.map((d) => d.source).join(', ') || '(no data)',
+        dataCount: count,
+        samples: count,
+        seed: results.seed,
+        preset: 'n/a (no corruptions)',
+        kind: results.kind,
+        createdAt: results.createdAt,
+        toolVersion: results.tool.version,
+        labels: results.labels,
+      },
+      conditions: [],
+      calibration: [],
+      gallery: [],
+      shift,
+    };
+  }
   const eceOf = new Map(results.calibration.map((c) => [c.condition, c]));
   // Calibration: clean, and each corruption with its severities pooled.
   const pooled = new Map<string, CalibrationBins>();
@@ -122,5 +149,6 @@ export async function buildReportModel(results: Results, examples: readonly Exam
     calibration,
     gallery,
     baseline,
+    shift,
   };
 }

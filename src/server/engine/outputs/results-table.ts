@@ -1,10 +1,19 @@
 // Formats results as a plain-text table for a terminal.
-import type { Regression, Results } from '../results/results';
+import { hasSuite, type Regression, type Results, type SuiteRun } from '../results/results';
+import { formatShiftTable } from './shift-table';
 import { formatP } from '../stats/mcnemar';
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatResultsTable(results: Results): string {
+  const parts: string[] = [];
+  if (hasSuite(results)) parts.push(formatSuiteTable(results));
+  else parts.push(`model ${results.model.path} (sha256 ${results.model.sha256.slice(0, 12)})  seed ${results.seed}`);
+  if (results.shift) parts.push(formatShiftTable(results.shift));
+  return parts.join('\n\n');
+}
+
+function formatSuiteTable(results: SuiteRun): string {
   const lines: string[] = [];
   const severities = [...new Set(results.corruptions.map((c) => c.severity))].sort((a, b) => a - b);
   const names = [...new Set(results.corruptions.map((c) => c.corruption))];

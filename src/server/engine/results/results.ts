@@ -3,10 +3,12 @@
 
 import type { CorruptionSummary } from '../metrics/corruption-metrics';
 import type { CalibrationBins } from '../metrics/calibration';
+import type { ShiftResults } from '../shift/shift-results';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-export type RunKind = 'smoke' | 'full';
+/** smoke: on save; full: on demand; final: the frozen test set's final evaluation (shift check only). */
+export type RunKind = 'smoke' | 'full' | 'final';
 
 export interface ConditionResult {
   readonly corruption: string;
@@ -50,7 +52,8 @@ export interface Comparison {
   readonly changes: readonly { readonly corruption: string; readonly severity: number; readonly baseline: number; readonly current: number }[];
 }
 
-export interface Results {
+/** What every results file has. */
+export interface ResultsHeader {
   readonly schemaVersion: number;
   readonly tool: { readonly name: string; readonly version: string };
   readonly kind: RunKind;
@@ -58,12 +61,16 @@ export interface Results {
   readonly durationMs: number;
   readonly config: { readonly file: string; readonly sha256: string };
   readonly model: { readonly path: string; readonly sha256: string };
-  readonly data: { readonly source: string; readonly count: number };
   readonly seed: number;
+  readonly labels: readonly string[];
+}
+
+/** The corruption suite's part: present when robustness.json has "data". */
+export interface SuiteResults {
+  readonly data: { readonly source: string; readonly count: number };
   /** The version of the corruption implementations (see registry.ts). */
   readonly corruptionsVersion: number;
   readonly preset: 'cifar' | 'imagenet';
-  readonly labels: readonly string[];
   readonly clean: { readonly accuracy: number; readonly correct: number; readonly n: number };
   readonly corruptions: readonly ConditionResult[];
   readonly summary: CorruptionSummary;
@@ -78,6 +85,23 @@ export interface Results {
    */
   readonly calibration: readonly ConditionCalibration[];
   readonly comparison?: Comparison;
+}
+
+/** A results file: the header, the corruption suite's part (with "data"), the shift check's (with "shift"). */
+export type Results = ResultsHeader & (SuiteResults | NoSuite) & { readonly shift?: ShiftResults };
+
+/** A run without the corruption suite (a config with only a shift check). */
+export interface NoSuite {
+  readonly data?: undefined;
+  readonly clean?: undefined;
+  readonly comparison?: undefined;
+}
+
+/** Results that include the corruption suite. */
+export type SuiteRun = ResultsHeader & SuiteResults & { readonly shift?: ShiftResults };
+
+export function hasSuite(results: Results): results is SuiteRun {
+  return results.clean !== undefined;
 }
 
 export interface ConditionCalibration {

@@ -40,6 +40,7 @@ export function chooseSamples(total: number, count: number | undefined, seed: nu
 }
 
 export function planRun(config: Config, kind: RunKind, datasetCount: number, seed = config.seed): RunPlan {
+  if (!config.input) throw new Error('the corruption suite needs an image config with "input"');
   const suite = kind === 'smoke' ? config.smoke : config.full;
   const conditions: Condition[] = [];
   for (const corruption of suite.corruptions) {
