@@ -103,7 +103,15 @@ export async function scoreDataset(spec: ShiftDatasetSpec, input: InputSpec | un
             throw new InputError('groups {"from": "subfolder"} expects <group>/<label>/<image> folders, and the data folder has no subfolders', { kind: 'data', code: 'data-groups', file: root, configPath: [...at, 'groups'], fix: 'lay the folder out as <group>/<label>/<image>, or drop "groups"' });
           }
           declaredGroups = names;
-          for (const name of names) parts.push({ dataset: await openDataset({ format: 'imagefolder', path: path.join(root, name) }, options.dir, expected), group: name, prefix: `${name}/` });
+          for (const name of names) {
+            try {
+              parts.push({ dataset: await openDataset({ format: 'imagefolder', path: path.join(root, name) }, options.dir, expected), group: name, prefix: `${name}/` });
+            } catch (error) {
+              // A group folder without images is an empty group (reported with n = 0), not an error.
+              if (isInputError(error) && error.details.code === 'data-empty') continue;
+              throw error;
+            }
+          }
         } else {
           parts.push({ dataset: await openDataset(spec.data, options.dir, expected), prefix: '' });
         }
