@@ -2,7 +2,7 @@
 // diagnostics: on robustness.json where the fix goes, mirrored as a file-level diagnostic on the model
 // (or data) file so that the Explorer badges it.
 import type { ShiftResults } from './engine/shift/shift-results';
-import { describeBound, formatValue } from './engine/outputs/shift-table';
+import { describeBound, formatValue, gapText } from './engine/outputs/shift-table';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
@@ -169,7 +169,9 @@ export function shiftCheckDiagnostics(config: Config, source: ConfigSource, shif
     const value =
       check.value === null
         ? `is undefined on this data (${check.metric === 'auroc' || check.metric === 'sensitivity' || check.metric === 'specificity' ? 'a class is missing' : 'no samples'})`
-        : `is ${formatValue(check.metric, check.value)}${check.low !== null && check.high !== null ? ` [${formatValue(check.metric, check.low)}, ${formatValue(check.metric, check.high)}]` : ''}`;
+        : check.bound === 'maxGap'
+          ? `is ${gapText(check.metric, check)}`
+          : `is ${formatValue(check.metric, check.value)}${check.low !== null && check.high !== null ? ` [${formatValue(check.metric, check.low)}, ${formatValue(check.metric, check.high)}]` : ''}`;
     add(into, source.uri, {
       range: rangeAt(source, ['shift', 'checks', check.index]),
       severity,

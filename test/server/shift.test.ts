@@ -45,7 +45,7 @@ test('the smoke test runs the shift check; a failed budget is a warning on its c
   assert.equal(diagnostics.length, 1);
   const [d] = diagnostics;
   assert.equal(d.severity, DiagnosticSeverity.Warning);
-  assert.match(String(d.message), /^contrast: the gap in accuracy from the source is \d+\.\d% \[\d+\.\d%, \d+\.\d%\]; budget gap in accuracy <= 1\.0 pp \(target-dev, 500 samples, 95% interval\)$/);
+  assert.match(String(d.message), /^contrast: the gap in accuracy from the source is \d+\.\d pp \[\d+\.\d, \d+\.\d\]; budget gap in accuracy <= 1\.0 pp \(target-dev, 500 samples, 95% interval\)$/);
   assert.match(await lineOf(d.range.start.line), /"dataset": "contrast"|\{/);
   // The range covers the first check (index 0) of shift.checks.
   const text = await fs.readFile(configFile, 'utf8');

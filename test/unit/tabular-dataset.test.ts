@@ -202,6 +202,12 @@ describe('openTabularDataset: errors', () => {
       configPath: [...CONFIG_PATH, 'group'],
       pattern: /no column "Site" \(the group column\).*did you mean "site"\?/,
     });
+    const groupsKey = ['shift', 'datasets', 'clinic-b', 'groups', 'column'];
+    await rejectsWith(openTabularDataset(riskSpec('risk-40.csv', { group: 'Site' }), FIXTURES, { ...RISK, groupConfigPath: groupsKey }), {
+      code: 'data-column-missing',
+      file: fixture('risk-40.csv'),
+      configPath: groupsKey,
+    });
     await rejectsWith(openTabularDataset(riskSpec('risk-40.csv', { group: 'hospital' }), FIXTURES, RISK), {
       code: 'data-column-missing',
       file: fixture('risk-40.csv'),

@@ -1,7 +1,7 @@
 // The run's model, opened once for the kind of input it is used with: images (the corruption suite and
 // image shift data sets) or feature tables (tabular shift data sets). One model takes one kind of input.
 import type { InputSpec } from '../config/config';
-import { InputError } from '../errors';
+import { InputError, type ConfigPath } from '../errors';
 import { loadClassifier, type ClassifierModel } from './load-model';
 
 export class ModelCache {
@@ -17,8 +17,9 @@ export class ModelCache {
     return this.open('image', JSON.stringify(input), () => loadClassifier(this.file, input, this.labelCount, { threads: this.threads }));
   }
 
-  tabular(features: number): Promise<ClassifierModel> {
-    return this.open('tabular', String(features), () => loadClassifier(this.file, { kind: 'tabular', features }, this.labelCount, { threads: this.threads }));
+  /** A feature-count mismatch names the columns and points at `configPath` (the data set's features). */
+  tabular(features: number, featureNames?: readonly string[], configPath?: ConfigPath): Promise<ClassifierModel> {
+    return this.open('tabular', String(features), () => loadClassifier(this.file, { kind: 'tabular', features, featureNames, configPath }, this.labelCount, { threads: this.threads }));
   }
 
   /** The model file's sha256 ('' when no data set needed the model). */

@@ -28,7 +28,7 @@ function withInterval(metric: ShiftMetric, i: Interval): string {
 }
 
 /** A gap: percentage points for accuracy-like metrics, "6.4 pp [3.5, 9.2]". */
-function gapText(metric: ShiftMetric, i: Interval): string {
+export function gapText(metric: ShiftMetric, i: Interval): string {
   if (i.value === null) return '-';
   const f = (v: number) => (PERCENT.has(metric) ? (v * 100).toFixed(1) : v.toFixed(3));
   const unit = PERCENT.has(metric) ? ' pp' : '';

@@ -33,7 +33,7 @@ export interface ScoreOptions {
 /** The model that fits the data set's kind: opened by the caller once the kind (and feature count) is known. */
 export interface ModelSource {
   image(input: InputSpec): Promise<ClassifierModel>;
-  tabular(features: number): Promise<ClassifierModel>;
+  tabular(features: number, featureNames?: readonly string[], configPath?: ConfigPath): Promise<ClassifierModel>;
 }
 
 /** Re-points an InputError raised for a "data" entry at this data set's entry in the shift section. */
@@ -65,9 +65,9 @@ export async function scoreDataset(spec: ShiftDatasetSpec, input: InputSpec | un
       const table = await openTabularDataset(
         { ...spec.data, group: spec.groups && 'column' in spec.groups ? spec.groups.column : undefined },
         options.dir,
-        { labels: options.labels, configPath: [...at, 'data'] },
+        { labels: options.labels, configPath: [...at, 'data'], groupConfigPath: [...at, 'groups', 'column'] },
       );
-      const model = await models.tabular(table.featureCount);
+      const model = await models.tabular(table.featureCount, table.featureNames, [...at, 'data', 'features']);
       raw = new Float32Array(table.count * K);
       for (let start = 0; start < table.count; start += TABLE_BATCH) {
         checkCancelled(options.signal);

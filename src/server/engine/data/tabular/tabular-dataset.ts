@@ -29,6 +29,11 @@ export interface TabularExpectation {
   readonly configPath: ConfigPath;
   /** The model's feature count, when known. */
   readonly features?: number;
+  /**
+   * JSON path of the key that names the group column, when it is not the data spec's "group" (e.g.
+   * ['shift', 'datasets', 'clinic-b', 'groups', 'column']). Default: [...configPath, 'group'].
+   */
+  readonly groupConfigPath?: ConfigPath;
 }
 
 export interface TabularDataset {
@@ -87,7 +92,8 @@ export function tabularDataset(table: Table, spec: TabularDataSpec, expected: Ta
   const check = new Checker(table, spec, expected);
   check.notEmpty();
   check.columnExists(spec.label, 'label', [...expected.configPath, 'label']);
-  if (spec.group !== undefined) check.columnExists(spec.group, 'group', [...expected.configPath, 'group']);
+  const groupKey = expected.groupConfigPath ?? [...expected.configPath, 'group'];
+  if (spec.group !== undefined) check.columnExists(spec.group, 'group', groupKey);
   const featureNames = check.featureNames();
   check.featureCount(featureNames);
   return {
@@ -97,7 +103,7 @@ export function tabularDataset(table: Table, spec: TabularDataSpec, expected: Ta
     featureCount: featureNames.length,
     features: check.features(featureNames),
     labels: check.labels(),
-    groups: spec.group === undefined ? undefined : check.groups(spec.group),
+    groups: spec.group === undefined ? undefined : check.groups(spec.group, groupKey),
   };
 }
 
@@ -401,7 +407,7 @@ class Checker {
   }
 
   /** The group of every row, as text. */
-  groups(group: string): string[] {
+  groups(group: string, key: ConfigPath): string[] {
     const column = this.table.column(group);
     const rows = this.table.rowCount;
     const out = new Array<string>(rows);
@@ -410,7 +416,7 @@ class Checker {
       const text = cell === null || (typeof cell === 'number' && Number.isNaN(cell)) ? '' : String(cell);
       if (text.trim() === '') {
         const at = `${rowPlace(this.table, r)}, column ${JSON.stringify(group)}`;
-        throw this.fail('data-value', `${at} is empty: every row needs a group`, at, this.key('group'), 'fill in the group of every row (or drop the rows without one) before exporting');
+        throw this.fail('data-value', `${at} is empty: every row needs a group`, at, key, 'fill in the group of every row (or drop the rows without one) before exporting');
       }
       out[r] = text;
     }
