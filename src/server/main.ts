@@ -34,6 +34,7 @@ import { TOOL_NAME, TOOL_VERSION } from './engine/version';
 import { FolderSession } from './workspace/folder-session';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { CorruptionPool } from './engine/run/corruption-pool';
+import { CorruptedImageCache } from './engine/run/corrupted-image-cache';
 import type { CancellationToken } from 'vscode-languageserver';
 
 export function startServer(connection: Connection): void {
@@ -49,6 +50,10 @@ export function startServer(connection: Connection): void {
     return pool;
   };
 
+  // Corrupted images kept across runs for all folders (keys name the data, see corrupted-image-cache.ts): a smoke
+  // test after a model change only runs inference.
+  const imageCache = new CorruptedImageCache();
+
   const log = (message: string) => connection.console.log(`[${new Date().toISOString()}] ${message}`);
 
   const addFolder = (folder: WorkspaceFolder) => {
@@ -60,6 +65,7 @@ export function startServer(connection: Connection): void {
       settings: () => settings,
       openText: (uri) => documents.get(uri)?.getText(),
       pool: sharedPool,
+      imageCache: () => imageCache,
     });
     sessions.set(folder.uri, session);
     void session.refreshConfig().then(() => {
@@ -137,6 +143,8 @@ export function startServer(connection: Connection): void {
       for (const session of sessions.values()) {
         if (!session.watches(file)) continue;
         if (file === session.configFile) void session.refreshConfig();
+        // Changed data: drop kept corrupted images (an image rewritten in place keeps its folder's time).
+        else if (file !== session.config?.model) imageCache.clear();
         if (settings.runOnSave) session.scheduleSmoke();
       }
     }

@@ -14,6 +14,7 @@ import type { Example } from '../engine/run/execute-plan';
 import { buildReportModel } from '../engine/outputs/report-model';
 import type { ReportModel } from '../../shared/report-model';
 import type { CorruptionPool } from '../engine/run/corruption-pool';
+import type { CorruptedImageCache } from '../engine/run/corrupted-image-cache';
 import { RunCancelled, type Progress } from '../engine/run/execute-plan';
 import { writeBaseline } from '../engine/baseline/baseline-file';
 import { compareWithBaselineFile } from '../engine/baseline/compare';
@@ -41,6 +42,8 @@ export interface SessionHost {
   openText(uri: string): string | undefined;
   /** The server's corruption workers, kept warm across runs (undefined: each run decides). */
   pool(): CorruptionPool | undefined;
+  /** Corrupted images kept across runs (undefined: none kept). */
+  imageCache?(): CorruptedImageCache | undefined;
 }
 
 interface ActiveRun {
@@ -200,7 +203,7 @@ export class FolderSession {
       }
     };
     try {
-      const evaluation = await evaluateWithExamples(config, kind, { signal: controller.signal, onProgress: progress, threads: settings.threads, pool: this.host.pool() });
+      const evaluation = await evaluateWithExamples(config, kind, { signal: controller.signal, onProgress: progress, threads: settings.threads, pool: this.host.pool(), imageCache: this.host.imageCache?.() });
       const results = await compareWithBaselineFile(evaluation.results, config);
       this.latest = results;
       this.latestExamples = evaluation.examples;

@@ -13,6 +13,7 @@ import { ModelCache } from '../model/model-cache';
 import { runShift } from '../shift/run-shift';
 import { RESULTS_SCHEMA_VERSION, conditionKey, encodeBits, type Results, type ResultsHeader, type RunKind, type SuiteResults } from '../results/results';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { CorruptedImageCache, dataFingerprint } from './corrupted-image-cache';
 import { executePlan, type Example, type ExecuteOptions } from './execute-plan';
 import { expectedCalibrationError } from '../metrics/calibration';
 import { planRun, type RunPlan } from './plan';
@@ -20,11 +21,13 @@ import { CORRUPTIONS_VERSION } from '../perturb/image/registry';
 import { summariseCorruptions } from '../metrics/corruption-metrics';
 import { loadNormaliser } from '../metrics/load-normaliser';
 
-export interface EvaluateOptions extends ExecuteOptions {
+export interface EvaluateOptions extends Omit<ExecuteOptions, 'cache'> {
   /** Overrides the config's seed. */
   readonly seed?: number;
   /** onnxruntime intra-op threads. */
   readonly threads?: number;
+  /** Corrupted images kept across runs (the server keeps one); scoped here by a fingerprint of the data. */
+  readonly imageCache?: CorruptedImageCache;
 }
 
 /** Results and the example inputs the report's gallery shows (not part of the results file). */
@@ -106,7 +109,8 @@ async function evaluateSuite(
     const pregenerated = isPregenerated(data) ? await openPregeneratedReader(data, config.dir, plan.conditions, { ...input, labels, count: dataset.count }) : undefined;
     let outcomes;
     try {
-      outcomes = await executePlan(plan, dataset, model, input, { ...options, pregenerated: pregenerated?.read });
+      const cache = options.imageCache && !pregenerated ? { store: options.imageCache, scope: await dataFingerprint(cleanDataOf(data), config.dir, dataset.count) } : undefined;
+      outcomes = await executePlan(plan, dataset, model, input, { ...options, pregenerated: pregenerated?.read, cache });
     } finally {
       await pregenerated?.close();
     }

@@ -10,6 +10,7 @@
 // default a run starts in this thread and starts its workers only if it turns out long (AUTO_AFTER_MS).
 // Every corrupted image is seeded by (run seed, corruption, severity, sample id), so outcomes are identical
 // whatever the batch size and worker count.
+import { CorruptedImageCache } from './corrupted-image-cache';
 import type { InputSpec } from '../config/config';
 import type { ClassifierModel } from '../model/load-model';
 import { preprocessBatch } from '../model/preprocess';
@@ -56,6 +57,11 @@ export interface ExecuteOptions {
   readonly pregenerated?: (condition: number, ids: readonly number[]) => Promise<Sample[]>;
   /** Misclassified and correct examples to keep per condition, each (default 2). */
   readonly examplesPerCondition?: number;
+  /**
+   * Corrupted images kept across runs (the server's; see corrupted-image-cache.ts), under a scope that names the
+   * data: conditions whose images are all there skip corrupting. Results do not depend on it.
+   */
+  readonly cache?: { readonly store: CorruptedImageCache; readonly scope: string };
 }
 
 /** Per-sample correctness (1/0) for 'clean' and for each condition, in plan.sampleIds order. */
@@ -144,6 +150,8 @@ interface Step {
   readonly corrupted?: Promise<Image[]>;
   readonly pool?: CorruptionPool;
   readonly tasks: number;
+  /** Where to keep the corrupted images once made (absent when they came from the cache or from files). */
+  readonly cachePrefix?: string;
 }
 
 /**
@@ -172,6 +180,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     throw new RangeError(`workers must be a non-negative integer, got ${options.workers}`);
   }
   const pregenerated = options.pregenerated;
+  const cache = pregenerated ? undefined : options.cache;
   const corrupting = conditionCount > 0 && n > 0 && !pregenerated;
   // Pools this run starts (and closes): size 0 = this thread only, also the fallback when no worker script is found.
   const ownPools: CorruptionPool[] = [];
@@ -273,11 +282,17 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
         continue;
       }
       const { corruption, severity } = plan.conditions[condition];
+      const cachePrefix = cache ? CorruptedImageCache.prefix(cache.scope, { corruption, severity, preset: plan.preset, seed: plan.seed }) : undefined;
+      const cached = cachePrefix !== undefined ? cache!.store.getAll(cachePrefix, open.ids) : undefined;
+      if (cached) {
+        queue.push({ batch: open, condition, corrupted: Promise.resolve(cached), tasks: 0 });
+        continue;
+      }
       const corrupted = pool.schedule(open.images, open.ids, { corruption, severity, preset: plan.preset, seed: plan.seed }, signal);
       corrupted.catch(ignore); // awaited in order later; never an unhandled rejection meanwhile
       const tasks = pool.tasksFor(open.images.length);
       tasksAhead += tasks;
-      queue.push({ batch: open, condition, corrupted, pool, tasks });
+      queue.push({ batch: open, condition, corrupted, pool, tasks, cachePrefix });
     }
   };
 
@@ -298,6 +313,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
         // This thread runs queued corruption tasks itself until this step's images are there.
         images = step.pool ? await step.pool.wait(step.corrupted!, { signal }) : await step.corrupted!;
         tasksAhead -= step.tasks;
+        if (step.cachePrefix !== undefined) cache!.store.setAll(step.cachePrefix, batch.ids, images);
       }
       if (autoWorkers > 0) {
         const elapsed = Date.now() - started;
