@@ -35,6 +35,12 @@
 // about one value in 10^5 (none at all on the reference images: mean absolute difference 0 at every severity of
 // both presets). A kernel that is a single cell without blur (tiny radii at small scales) is applied as the
 // product with its centre tap, exactly like the direct filter. `filter2dReflect101Direct` is the tap-by-tap form.
+// The corruption itself (bytes in, bytes out) runs the same plan in byte units, so the prefix and disk sums are
+// exact integers; for RGB images the disk sums are taken for the three channels at once, each pixel packed into
+// one double as r + g * 2^17 + b * 2^34 (exact integer arithmetic below 2^53, and no channel's sum reaches 2^17, so
+// nothing carries over; images and kernels too large for that take the channel-by-channel sums). The last blur
+// writes the bytes row by row. Against the x / 255 float path this changes only rounding (~1e-15 relative, far
+// below the kernel sum's distance from 1, >= 5e-10 for the published kernels): byte-identical on every image tried.
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { checkImage, parameterFor, type PresetParameters, spatialScale, UNIT } from './common';
 
@@ -310,6 +316,9 @@ function buildDiskPlan(publishedRadius: number, publishedAliasBlur: number, scal
 const SCRATCH_LIMIT = 1 << 20;
 const scratchArrays: Float64Array[] = [];
 
+/** An empty array, for the arrays a step does not need. */
+const EMPTY = new Float64Array(0);
+
 /** Work array `slot` with at least `length` elements (contents undefined: callers initialise what they read). */
 function scratch(slot: number, length: number): Float64Array {
   const kept = scratchArrays[slot];
@@ -319,26 +328,51 @@ function scratch(slot: number, length: number): Float64Array {
   return array;
 }
 
-/** acc[at + i] += sum over spans s of (src[hi[s] + i] - src[lo[s] + i]), i < length; four spans per sweep. */
+/**
+ * The disk sums of one row: acc[at + i] += sum over spans s < count of (src[hi[s] + i] - src[lo[s] + i]),
+ * i < length, in the order (((acc + S0) + S1) + ...) + the remaining single spans one by one, where S0, S1, ... are
+ * the sums of four consecutive spans (d0 + d1) + d2 + d3. One sweep per four spans; the last sweep also takes the
+ * 0 .. 3 remaining spans (missing ones as empty spans hi = lo, whose +0 changes no sum), so there is no sweep
+ * for a single span. `hi` and `lo` must have room for count + 3 entries.
+ */
 function addSpans(acc: Float64Array, at: number, length: number, src: Float64Array, hi: Int32Array, lo: Int32Array, count: number): void {
-  let s = 0;
-  for (; s + 3 < count; s += 4) {
-    const h0 = hi[s];
-    const l0 = lo[s];
-    const h1 = hi[s + 1];
-    const l1 = lo[s + 1];
-    const h2 = hi[s + 2];
-    const l2 = lo[s + 2];
-    const h3 = hi[s + 3];
-    const l3 = lo[s + 3];
-    for (let i = 0; i < length; i++) {
-      acc[at + i] += src[h0 + i] - src[l0 + i] + (src[h1 + i] - src[l1 + i]) + (src[h2 + i] - src[l2 + i]) + (src[h3 + i] - src[l3 + i]);
+  const groups = count >> 2;
+  const rest = count & 3;
+  for (let s = count; s < count + 3; s++) hi[s] = lo[s] = 0;
+  for (let group = 0; group < Math.max(groups, 1); group++) {
+    const s = group << 2;
+    const last = group === Math.max(groups, 1) - 1;
+    // Without a full group (count < 4) the group is four empty spans.
+    const full = groups > 0;
+    const h0 = full ? hi[s] : 0;
+    const l0 = full ? lo[s] : 0;
+    const h1 = full ? hi[s + 1] : 0;
+    const l1 = full ? lo[s + 1] : 0;
+    const h2 = full ? hi[s + 2] : 0;
+    const l2 = full ? lo[s + 2] : 0;
+    const h3 = full ? hi[s + 3] : 0;
+    const l3 = full ? lo[s + 3] : 0;
+    if (!last || rest === 0) {
+      for (let i = 0; i < length; i++) {
+        acc[at + i] += src[h0 + i] - src[l0 + i] + (src[h1 + i] - src[l1 + i]) + (src[h2 + i] - src[l2 + i]) + (src[h3 + i] - src[l3 + i]);
+      }
+    } else {
+      const t = groups << 2; // the remaining spans t .. t + 2
+      const h4 = hi[t];
+      const l4 = lo[t];
+      const h5 = hi[t + 1];
+      const l5 = lo[t + 1];
+      const h6 = hi[t + 2];
+      const l6 = lo[t + 2];
+      for (let i = 0; i < length; i++) {
+        acc[at + i] =
+          acc[at + i] +
+          (src[h0 + i] - src[l0 + i] + (src[h1 + i] - src[l1 + i]) + (src[h2 + i] - src[l2 + i]) + (src[h3 + i] - src[l3 + i])) +
+          (src[h4 + i] - src[l4 + i]) +
+          (src[h5 + i] - src[l5 + i]) +
+          (src[h6 + i] - src[l6 + i]);
+      }
     }
-  }
-  for (; s < count; s++) {
-    const h0 = hi[s];
-    const l0 = lo[s];
-    for (let i = 0; i < length; i++) acc[at + i] += src[h0 + i] - src[l0 + i];
   }
 }
 
@@ -400,34 +434,100 @@ function blurLine(out: Float64Array, o: number, src: Float64Array, mid: number, 
   }
 }
 
+/** Lane base of the packed disk sums (see packedDiskSums): 2^17. */
+const LANE = 131072;
+const LANE2 = LANE * LANE;
+const INV_LANE = 1 / LANE;
+const INV_LANE2 = 1 / LANE2;
+
+/** Whether packedDiskSums is exact for an RGB image `paddedWidth` pixels wide (padded) and a disk of `cells` cells. */
+function packable(paddedWidth: number, cells: number): boolean {
+  // Disk sums per channel below 2^17, packed row prefixes (255 * paddedWidth * (1 + 2^17 + 2^34)) below 2^53.
+  return 255 * cells < LANE && 255 * paddedWidth * (1 + LANE + LANE2) < 2 ** 53;
+}
+
 /**
- * The disk-kernel convolution through its plan (see DiskPlan): HWC float values, border reflect-101, result in
- * the same units as the input.
+ * The disk sums of an RGB byte image, three channels at once: each pixel packed into one double as the integer
+ * r + g * 2^17 + b * 2^34, row prefix sums of the packed padded image (exact: integers below 2^53), the spans summed
+ * packed (a third of the channel-wise work; exact, and every channel's sum stays below 2^17, so nothing carries
+ * into the next channel), then unpacked into `ds` (channel-interleaved rows -g .. height + g - 1, columns -g ..
+ * width + g - 1, in byte units).
  */
-function filterDiskPlan(values: Float64Array, height: number, width: number, channels: number, plan: DiskPlan, fresh: boolean): Float64Array {
-  const { reach, g, taps, rows, foldJ, foldW, foldWeight, points, pointWeight, factor, identity } = plan;
-  if (identity !== 0) {
-    const out = fresh ? new Float64Array(values.length) : scratch(0, values.length);
-    for (let i = 0; i < values.length; i++) out[i] = identity * values[i];
-    return out;
-  }
-  const C = channels;
-  const pad = reach + g;
-  const rowLength = width * C;
+function packedDiskSums(pixels: Uint8Array, height: number, width: number, plan: DiskPlan, pad: number, ds: Float64Array): void {
+  const { g, rows } = plan;
+  const rowLength = width * 3;
   const paddedHeight = height + 2 * pad;
+  const paddedWidth = width + 2 * pad;
+  const prefixRow = paddedWidth + 1;
+  const colMap = new Int32Array(paddedWidth);
+  for (let x = 0; x < paddedWidth; x++) colMap[x] = reflect101(x - pad, width) * 3;
+  const prefix = scratch(9, paddedHeight * prefixRow);
+  for (let yp = 0; yp < paddedHeight; yp++) {
+    const src = reflect101(yp - pad, height) * rowLength;
+    const base = yp * prefixRow;
+    let acc = 0;
+    prefix[base] = 0;
+    for (let x = 0; x < paddedWidth; x++) {
+      const at = src + colMap[x];
+      acc += pixels[at] + pixels[at + 1] * LANE + pixels[at + 2] * LANE2;
+      prefix[base + 1 + x] = acc;
+    }
+  }
+  const dsWidth = width + 2 * g;
+  const packed = scratch(8, dsWidth);
+  const nRows = rows.length >> 1;
+  const hi = new Int32Array(nRows + 3);
+  const lo = new Int32Array(nRows + 3);
+  for (let y = -g; y < height + g; y++) {
+    for (let r = 0; r < nRows; r++) {
+      const base = (y + rows[2 * r] + pad) * prefixRow;
+      hi[r] = base + pad - g + rows[2 * r + 1] + 1;
+      lo[r] = base + pad - g - rows[2 * r + 1];
+    }
+    packed.fill(0);
+    addSpans(packed, 0, dsWidth, prefix, hi, lo, nRows);
+    for (let j = 0, o = (y + g) * dsWidth * 3; j < dsWidth; j++, o += 3) {
+      const d = packed[j];
+      const b = Math.floor(d * INV_LANE2);
+      const rest = d - b * LANE2;
+      const gr = Math.floor(rest * INV_LANE);
+      ds[o] = rest - gr * LANE;
+      ds[o + 1] = gr;
+      ds[o + 2] = b;
+    }
+  }
+}
+
+/** values[i] = pixels[i] (byte units); returns values. */
+function byteValues(pixels: Uint8Array, values: Float64Array): Float64Array {
+  for (let i = 0; i < pixels.length; i++) values[i] = pixels[i];
+  return values;
+}
+
+/**
+ * Row prefix sums of the reflect-101 padded image (pad pixels on every side), channel by channel:
+ * prefix[yp][(xp + 1) C + c] = sum of padded[yp][0 .. xp] in channel c (prefix[yp][c] = 0), rows
+ * paddedWidth * C + C long; with `columnPrefix`, also columnPrefix[yp] = sum of the padded rows 0 .. yp - 1 (rows
+ * paddedWidth * C long).
+ */
+function channelPrefixSums(
+  values: Float64Array,
+  height: number,
+  width: number,
+  C: number,
+  pad: number,
+  prefix: Float64Array,
+  columnPrefix: Float64Array | undefined,
+): void {
+  const rowLength = width * C;
   const paddedWidth = width + 2 * pad;
   const paddedRow = paddedWidth * C;
   const prefixRow = paddedRow + C;
-  const folds = foldJ.length;
-  // Row prefix sums of the reflect-101 padded image, prefix[yp][(xp + 1) C + c] = sum of padded[yp][0..xp] in
-  // channel c, and (with fold terms) column prefix sums columnPrefix[yp] = sum of padded rows 0 .. yp - 1.
   const colMap = new Int32Array(paddedWidth);
   for (let x = 0; x < paddedWidth; x++) colMap[x] = reflect101(x - pad, width) * C;
-  const prefix = scratch(1, paddedHeight * prefixRow);
-  const columnPrefix = folds > 0 ? scratch(2, (paddedHeight + 1) * paddedRow) : prefix;
-  if (folds > 0) columnPrefix.fill(0, 0, paddedRow);
+  if (columnPrefix) columnPrefix.fill(0, 0, paddedRow);
   const line = scratch(3, paddedRow);
-  for (let yp = 0; yp < paddedHeight; yp++) {
+  for (let yp = 0; yp < height + 2 * pad; yp++) {
     const src = reflect101(yp - pad, height) * rowLength;
     line.set(values.subarray(src, src + rowLength), pad * C);
     for (let x = 0; x < pad; x++) {
@@ -439,47 +539,90 @@ function filterDiskPlan(values: Float64Array, height: number, width: number, cha
     const base = yp * prefixRow;
     for (let c = 0; c < C; c++) prefix[base + c] = 0;
     for (let q = 0; q < paddedRow; q++) prefix[base + C + q] = prefix[base + q] + line[q];
-    if (folds > 0) {
+    if (columnPrefix) {
       const from = yp * paddedRow;
       for (let q = 0; q < paddedRow; q++) columnPrefix[from + paddedRow + q] = columnPrefix[from + q] + line[q];
     }
   }
-  // Disk sums on rows -g .. height + g - 1, columns -g .. width + g - 1.
-  const dsRow = (width + 2 * g) * C;
-  const ds = scratch(4, (height + 2 * g) * dsRow).fill(0);
+}
+
+/**
+ * The disk-kernel convolution through its plan (see DiskPlan), border reflect-101, on HWC `values` (x / 255) or,
+ * with `pixels`, on the bytes (values ignored). The result goes to `out`: as values (a Float64Array) or as bytes
+ * np.uint8(np.clip(x, 0, 1) * 255) (a Uint8Array). Steps: the disk sums (one plane, rows -g .. height + g - 1), from
+ * row prefix sums of the padded image (channel by channel, or three channels at once for RGB bytes, see
+ * packedDiskSums); then per output row: the anti-aliasing blur along y into a line (plus the row fold terms), along
+ * x into the output row (plus the column fold terms and leftover taps), written to `out`. From bytes everything is
+ * computed in byte units (the disk sums are then exact integers) and the last blur's taps take the 1 / 255.
+ */
+function filterDiskPlan(
+  values: Float64Array,
+  pixels: Uint8Array | undefined,
+  height: number,
+  width: number,
+  channels: number,
+  plan: DiskPlan,
+  out: Float64Array | Uint8Array,
+): void {
+  const { reach, g, taps, rows, foldJ, foldW, foldWeight, points, pointWeight, factor, identity } = plan;
+  const C = channels;
+  const rowLength = width * C;
+  const bytes = out instanceof Uint8Array;
+  const result = bytes ? scratch(0, rowLength) : (out as Float64Array);
+  if (identity !== 0) {
+    const unit = UNIT;
+    for (let y = 0; y < height; y++) {
+      const o = y * rowLength;
+      const at = bytes ? 0 : o;
+      if (pixels) for (let i = 0; i < rowLength; i++) result[at + i] = identity * unit[pixels[o + i]];
+      else for (let i = 0; i < rowLength; i++) result[at + i] = identity * values[o + i];
+      if (bytes) toBytes(result, out as Uint8Array, o, rowLength);
+    }
+    return;
+  }
+  const pad = reach + g;
+  const paddedHeight = height + 2 * pad;
+  const paddedWidth = width + 2 * pad;
+  const paddedRow = paddedWidth * C;
+  const prefixRow = paddedRow + C;
+  const folds = foldJ.length;
   const nRows = rows.length >> 1;
-  const rowHi = new Int32Array(nRows);
-  const rowLo = new Int32Array(nRows);
+  let cells = 0;
+  for (let r = 0; r < nRows; r++) cells += 2 * rows[2 * r + 1] + 1;
+  const packed = pixels !== undefined && C === 3 && packable(paddedWidth, cells);
+  // From bytes, everything is in byte units.
+  const unitScale = pixels ? 1 / 255 : 1;
+  const dsRow = (width + 2 * g) * C;
+  const ds = scratch(4, (height + 2 * g) * dsRow);
+  if (packed) packedDiskSums(pixels, height, width, plan, pad, ds);
+  // Row prefix sums of the reflect-101 padded image (for the disk sums unless packed, and for fold terms and
+  // leftover taps), and with fold terms column prefix sums.
+  const channelPrefix = !packed || folds > 0 || pointWeight.length > 0;
+  const prefix = channelPrefix ? scratch(1, paddedHeight * prefixRow) : EMPTY;
+  const columnPrefix = folds > 0 ? scratch(2, (paddedHeight + 1) * paddedRow) : EMPTY;
+  if (channelPrefix) {
+    if (pixels) values = byteValues(pixels, scratch(7, pixels.length));
+    channelPrefixSums(values, height, width, C, pad, prefix, folds > 0 ? columnPrefix : undefined);
+  }
+  if (!packed) {
+    // Disk sums on rows -g .. height + g - 1, columns -g .. width + g - 1, channel by channel.
+    ds.fill(0);
+    const rowHi = new Int32Array(nRows + 3);
+    const rowLo = new Int32Array(nRows + 3);
+    for (let y = -g; y < height + g; y++) {
+      for (let r = 0; r < nRows; r++) {
+        const base = (y + rows[2 * r] + pad) * prefixRow;
+        rowHi[r] = base + (pad - g + rows[2 * r + 1] + 1) * C;
+        rowLo[r] = base + (pad - g - rows[2 * r + 1]) * C;
+      }
+      addSpans(ds, (y + g) * dsRow, dsRow, prefix, rowHi, rowLo, nRows);
+    }
+  }
   const foldHi = new Int32Array(folds);
   const foldLo = new Int32Array(folds);
-  for (let y = -g; y < height + g; y++) {
-    for (let r = 0; r < nRows; r++) {
-      const base = (y + rows[2 * r] + pad) * prefixRow;
-      rowHi[r] = base + (pad - g + rows[2 * r + 1] + 1) * C;
-      rowLo[r] = base + (pad - g - rows[2 * r + 1]) * C;
-    }
-    addSpans(ds, (y + g) * dsRow, dsRow, prefix, rowHi, rowLo, nRows);
-  }
-  // Blur along y (rows 0 .. height - 1), plus the row fold terms (blurred along x below with everything else).
-  const vertical = scratch(5, height * dsRow);
-  for (let y = 0; y < height; y++) {
-    blurLine(vertical, y * dsRow, ds, (y + g) * dsRow, dsRow, dsRow, taps, g, false);
-    if (folds > 0) {
-      for (let f = 0; f < folds; f++) {
-        const base = (y + foldJ[f] + pad) * prefixRow;
-        foldHi[f] = base + (pad - g + foldW[f] + 1) * C;
-        foldLo[f] = base + (pad - g - foldW[f]) * C;
-      }
-      addWeightedSpans(vertical, y * dsRow, dsRow, prefix, foldHi, foldLo, folds, foldWeight);
-    }
-  }
-  // Blur along x, with the float32-sum factor folded into the taps.
-  const scaled = taps.map((t) => t * factor);
-  const out = fresh ? new Float64Array(height * rowLength) : scratch(0, height * rowLength);
-  for (let y = 0; y < height; y++) blurLine(out, y * rowLength, vertical, y * dsRow + g * C, C, rowLength, scaled, g, false);
-  // The column fold terms (transposes of the row ones): column spans at x offset j, blurred along y.
+  // The column fold terms (transposes of the row ones): column spans at x offset j, to be blurred along y.
+  const folded = folds > 0 ? scratch(6, (height + 2 * g) * rowLength).fill(0) : EMPTY;
   if (folds > 0) {
-    const folded = scratch(6, (height + 2 * g) * rowLength).fill(0);
     for (let y = -g; y < height + g; y++) {
       for (let f = 0; f < folds; f++) {
         const column = (pad + foldJ[f]) * C;
@@ -488,17 +631,42 @@ function filterDiskPlan(values: Float64Array, height: number, width: number, cha
       }
       addWeightedSpans(folded, (y + g) * rowLength, rowLength, columnPrefix, foldHi, foldLo, folds, foldWeight);
     }
-    for (let y = 0; y < height; y++) blurLine(out, y * rowLength, folded, (y + g) * rowLength, rowLength, rowLength, scaled, g, true);
   }
-  // Leftover single taps (none for the published kernels), read back from the prefix sums.
-  for (let p = 0; p < pointWeight.length; p++) {
-    const weight = pointWeight[p] * factor;
-    for (let y = 0; y < height; y++) {
-      const base = (y + points[2 * p] + pad) * prefixRow + (pad + points[2 * p + 1]) * C;
-      for (let i = 0; i < rowLength; i++) out[y * rowLength + i] += weight * (prefix[base + C + i] - prefix[base + i]);
+  // The float32-sum factor (and from bytes the 1 / 255) folded into the taps of the second pass.
+  const scaled = taps.map((t) => t * factor * unitScale);
+  const vertical = scratch(5, dsRow);
+  for (let y = 0; y < height; y++) {
+    // Blur along y, plus the row fold terms (blurred along x below with everything else).
+    blurLine(vertical, 0, ds, (y + g) * dsRow, dsRow, dsRow, taps, g, false);
+    if (folds > 0) {
+      for (let f = 0; f < folds; f++) {
+        const base = (y + foldJ[f] + pad) * prefixRow;
+        foldHi[f] = base + (pad - g + foldW[f] + 1) * C;
+        foldLo[f] = base + (pad - g - foldW[f]) * C;
+      }
+      addWeightedSpans(vertical, 0, dsRow, prefix, foldHi, foldLo, folds, foldWeight);
     }
+    // Blur along x; then the column fold terms blurred along y, and the leftover single taps (none for the
+    // published kernels), read back from the prefix sums.
+    const o = y * rowLength;
+    const at = bytes ? 0 : o;
+    blurLine(result, at, vertical, g * C, C, rowLength, scaled, g, false);
+    if (folds > 0) blurLine(result, at, folded, (y + g) * rowLength, rowLength, rowLength, scaled, g, true);
+    for (let p = 0; p < pointWeight.length; p++) {
+      const weight = pointWeight[p] * factor * unitScale;
+      const base = (y + points[2 * p] + pad) * prefixRow + (pad + points[2 * p + 1]) * C;
+      for (let i = 0; i < rowLength; i++) result[at + i] += weight * (prefix[base + C + i] - prefix[base + i]);
+    }
+    if (bytes) toBytes(result, out as Uint8Array, o, rowLength);
   }
-  return out;
+}
+
+/** out[o + i] = np.uint8(np.clip(row[i], 0, 1) * 255), i < length. */
+function toBytes(row: Float64Array, out: Uint8Array, o: number, length: number): void {
+  for (let i = 0; i < length; i++) {
+    const x = row[i];
+    out[o + i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+  }
 }
 
 /**
@@ -507,7 +675,10 @@ function filterDiskPlan(values: Float64Array, height: number, width: number, cha
  */
 export function filter2dReflect101(values: Float64Array, height: number, width: number, channels: number, kernel: DiskKernel): Float64Array {
   const plan = planByKernel.get(kernel);
-  return plan ? filterDiskPlan(values, height, width, channels, plan, true) : filter2dReflect101Direct(values, height, width, channels, kernel);
+  if (!plan) return filter2dReflect101Direct(values, height, width, channels, kernel);
+  const out = new Float64Array(values.length);
+  filterDiskPlan(values, undefined, height, width, channels, plan, out);
+  return out;
 }
 
 /**
@@ -574,15 +745,15 @@ export const defocusBlur: Corruption = {
     const { height, width, channels, pixels } = image;
     const kernel = diskKernel(radius, aliasBlur, spatialScale(image, context.preset));
     const plan = planByKernel.get(kernel);
-    const values = plan ? scratch(7, pixels.length) : new Float64Array(pixels.length);
-    const unit = UNIT; // imported binding read once (a getter call per read under a CommonJS transform)
-    for (let i = 0; i < pixels.length; i++) values[i] = unit[pixels[i]];
-    // Through the plan into a reused array (the bytes below are the result), else the direct filter.
-    const blurred = plan ? filterDiskPlan(values, height, width, channels, plan, false) : filter2dReflect101Direct(values, height, width, channels, kernel);
     const out = new Uint8Array(pixels.length);
-    for (let i = 0; i < out.length; i++) {
-      const x = blurred[i];
-      out[i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+    if (plan) {
+      // Through the plan, from the bytes straight to the bytes.
+      filterDiskPlan(EMPTY, pixels, height, width, channels, plan, out);
+    } else {
+      const values = new Float64Array(pixels.length);
+      const unit = UNIT; // imported binding read once (a getter call per read under a CommonJS transform)
+      for (let i = 0; i < pixels.length; i++) values[i] = unit[pixels[i]];
+      toBytes(filter2dReflect101Direct(values, height, width, channels, kernel), out, 0, out.length);
     }
     return { height, width, channels, pixels: out };
   },

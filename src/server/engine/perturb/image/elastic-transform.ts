@@ -30,19 +30,27 @@
 //   neighbour index reflected half-sample symmetrically, which equals reflecting the coordinate).
 // - The Gaussian filter of the displacement fields uses scipy's kernel (radius int(3 sigma + 0.5), mode 'reflect',
 //   repeated reflection when the kernel is longer than the image). Computed per axis either directly, with scipy's
-//   arithmetic for symmetric kernels (exact), or, for kernels longer than 64 taps when that at least halves the
-//   work, in the DCT-II basis, which diagonalises exactly this operator (reflect-mode correlation with a symmetric
-//   kernel): gain per cosine mode k is lambda_k = sum_t w[t] cos(pi k t / n); we keep the modes with |lambda_k| >
-//   1e-3 (the rest are the ripples of the 3-sigma truncation). That is used only by ImageNet severities 1 and 2
-//   (1025 and 119 taps; 3 and 17 modes, 2-D cost about 2 x modes multiply-adds per value): measured against scipy on
-//   224x224 fields, RMS error 0.0036 px and 0.015 px (max 0.075 px) in the final displacement, against field
-//   standard deviations of 0.1 px and 4.2 px. Everything else uses the exact direct filter.
+//   arithmetic for symmetric kernels (exact: the same operations in the same order), or, for kernels longer than 64
+//   taps when that at least halves the work, in the DCT-II basis, which diagonalises exactly this operator
+//   (reflect-mode correlation with a symmetric kernel): gain per cosine mode k is lambda_k = sum_t w[t]
+//   cos(pi k t / n); we keep the modes with |lambda_k| > 1e-3 (the rest are the ripples of the 3-sigma truncation).
+//   That is used only by ImageNet severities 1 and 2 (1025 and 119 taps; 3 and 17 modes, 2-D cost about 2 x modes
+//   multiply-adds per value): measured against scipy on 224x224 fields, RMS error 0.0036 px and 0.015 px (max
+//   0.075 px) in the final displacement, against field standard deviations of 0.1 px and 4.2 px. Everything else
+//   uses the exact direct filter.
 // Check: with numpy's random stream replayed (MT19937, np.random.seed(0)), the outputs equal the reference arrays
 // pixel for pixel at all CIFAR severities and ImageNet severities 3-5; at ImageNet severities 1 and 2, 99.4% and
 // 97.5% of the values are identical (the rest differ at edges, by at most 2 and 10 grey levels).
 // - The reference's affine centre is np.float32(shape[:2]) // 2, i.e. (H // 2, W // 2), passed to OpenCV as an
 //   (x, y) point; for square images (all the published data) that is the same as our (W // 2, H // 2). For
 //   non-square images we use the actual centre.
+// Speed (the results are those of the plain loops, bit for bit):
+// - the direct filter of radius <= 7 (sigma < 2.5 px: ImageNet severities 3-5 and CIFAR 3-5 at the nominal sizes)
+//   computes four rows per sweep along axis 0 and two values per step along axis 1, so that each loaded value
+//   serves several outputs (blockedAxis0/1); longer kernels sweep four tap pairs at a time (directFilter);
+// - warpAffine reads the bytes through a float32(v / 255) table instead of making the float32 image; the fields,
+//   the warped image and the filter's intermediates live in reused scratch buffers (float32 where the reference
+//   has float32 values), and the bilinear resampling is specialised for 3 channels.
 // Minimum size: 3x3 (the affine square s = min(H, W) // 3 must be at least 1 pixel; below that the three points
 // coincide and the affine map is undefined); smaller images get an InputError with code 'image-too-small'.
 import { InputError } from '../../errors';
@@ -50,6 +58,7 @@ import type { Corruption, CorruptionContext, Image, RandomSource } from '../../t
 import { checkImage, parameterFor, type PresetParameters, spatialScale } from './common';
 import { reflect101 } from './defocus-blur';
 import { gaussianKernel1d } from './gaussian-blur';
+import { scratchFloat32, scratchFloat64 } from './scratch';
 
 /** (alpha, sigma, affine shift) in pixels at the nominal size of the preset (32 / 224). */
 export const ELASTIC_TRANSFORM_PARAMETERS: PresetParameters<readonly [number, number, number]> = {
@@ -73,6 +82,13 @@ export const ELASTIC_TRANSFORM_PARAMETERS: PresetParameters<readonly [number, nu
 export const ELASTIC_TRANSFORM_MIN_SIDE = 3;
 
 const f32 = Math.fround;
+
+/** float32(v / 255) for every uint8 value v: the reference's np.float32(x) / 255 of a pixel. */
+const UNIT_F32: Float64Array = (() => {
+  const table = new Float64Array(256);
+  for (let v = 0; v < 256; v++) table[v] = f32(v / 255);
+  return table;
+})();
 
 /** Round half to even (cvRound / lrint). */
 function rint(x: number): number {
@@ -140,11 +156,20 @@ const INTER_TAB: Float64Array = (() => {
 
 /**
  * cv2.warpAffine(src, M, (width, height), INTER_LINEAR, BORDER_REFLECT_101) on float32 HWC values, emulating
- * OpenCV's fixed-point coordinates and float32 accumulation. Returns float32-valued numbers in a Float32Array.
+ * OpenCV's fixed-point coordinates and float32 accumulation. The source is the uint8 `pixels` read through
+ * `unit` (float32(v / 255) per byte value), i.e. the float32 image x / 255 without making it. Writes `out`.
  */
-export function warpAffineReflect101(src: Float32Array, height: number, width: number, channels: number, forward: Float64Array): Float32Array {
+export function warpAffineReflect101(
+  pixels: Uint8Array,
+  unit: Float64Array,
+  height: number,
+  width: number,
+  channels: number,
+  forward: Float64Array,
+  out: Float32Array,
+): void {
   const m = invertAffine(forward);
-  const out = new Float32Array(src.length);
+  const tab = INTER_TAB; // a local: module bindings are cheap here, but keep the hot loop on locals
   const adelta = new Int32Array(width);
   const bdelta = new Int32Array(width);
   for (let x = 0; x < width; x++) {
@@ -155,16 +180,16 @@ export function warpAffineReflect101(src: Float32Array, height: number, width: n
   for (let y = 0; y < height; y++) {
     const x0 = rint((m[1] * y + m[2]) * 1024) + 16;
     const y0 = rint((m[4] * y + m[5]) * 1024) + 16;
-    for (let x = 0; x < width; x++) {
+    for (let x = 0, o = y * rowStride; x < width; x++, o += channels) {
       const X = (x0 + adelta[x]) >> 5;
       const Y = (y0 + bdelta[x]) >> 5;
       const sx = X >> 5;
       const sy = Y >> 5;
       const w = ((Y & 31) * 32 + (X & 31)) * 4;
-      const w0 = INTER_TAB[w];
-      const w1 = INTER_TAB[w + 1];
-      const w2 = INTER_TAB[w + 2];
-      const w3 = INTER_TAB[w + 3];
+      const w0 = tab[w];
+      const w1 = tab[w + 1];
+      const w2 = tab[w + 2];
+      const w3 = tab[w + 3];
       let i00: number;
       let i01: number;
       let i10: number;
@@ -184,24 +209,37 @@ export function warpAffineReflect101(src: Float32Array, height: number, width: n
         i10 = ry1 + cx0;
         i11 = ry1 + cx1;
       }
-      const o = y * rowStride + x * channels;
-      for (let c = 0; c < channels; c++) {
-        let t = f32(src[i00 + c] * w0);
-        t = f32(t + f32(src[i01 + c] * w1));
-        t = f32(t + f32(src[i10 + c] * w2));
-        out[o + c] = t + f32(src[i11 + c] * w3); // the Float32Array store rounds the last sum
+      if (channels === 3) {
+        out[o] = f32(f32(f32(unit[pixels[i00]] * w0) + f32(unit[pixels[i01]] * w1)) + f32(unit[pixels[i10]] * w2)) + f32(unit[pixels[i11]] * w3);
+        out[o + 1] = f32(f32(f32(unit[pixels[i00 + 1]] * w0) + f32(unit[pixels[i01 + 1]] * w1)) + f32(unit[pixels[i10 + 1]] * w2)) + f32(unit[pixels[i11 + 1]] * w3);
+        out[o + 2] = f32(f32(f32(unit[pixels[i00 + 2]] * w0) + f32(unit[pixels[i01 + 2]] * w1)) + f32(unit[pixels[i10 + 2]] * w2)) + f32(unit[pixels[i11 + 2]] * w3);
+      } else {
+        for (let c = 0; c < channels; c++) {
+          let t = f32(unit[pixels[i00 + c]] * w0);
+          t = f32(t + f32(unit[pixels[i01 + c]] * w1));
+          t = f32(t + f32(unit[pixels[i10 + c]] * w2));
+          out[o + c] = t + f32(unit[pixels[i11 + c]] * w3); // the Float32Array store rounds the last sum
+        }
       }
     }
   }
-  return out;
 }
 
 /** Per-axis plan of the reflect-mode Gaussian filter: direct taps, or a truncated DCT-II basis. */
 interface DirectAxis {
   readonly kind: 'direct';
-  readonly kernel: Float64Array;
-  /** Source index of every position of the padded line (-radius .. n - 1 + radius), reflected. */
+  /** Radius <= BLOCKED_RADIUS: filtered by the blocked passes, else by the tap-group sweeps. */
+  readonly blocked: boolean;
+  /**
+   * The kernel's half padded with zero taps: taps[0] is the centre, taps[k] the weight at distance k (0 beyond the
+   * radius), k = 1 .. max(reach, BLOCKED_RADIUS).
+   */
+  readonly taps: Float64Array;
+  /** The sweeps' reach: the radius rounded up to a multiple of TAP_GROUP. */
+  readonly reach: number;
+  /** index[pad + p] = the source index of position p (-pad <= p < n + pad), reflected. */
   readonly index: Int32Array;
+  readonly pad: number;
 }
 interface DctAxis {
   readonly kind: 'dct';
@@ -253,56 +291,296 @@ function axisFilter(n: number, sigma: number): AxisFilter {
     }
     plan = { kind: 'dct', modes, analysis, synthesis };
   } else {
-    const index = new Int32Array(n + 2 * radius);
-    for (let p = 0; p < index.length; p++) index[p] = reflectIndex(p - radius, n);
-    plan = { kind: 'direct', kernel, index };
+    const reach = Math.max(TAP_GROUP, Math.ceil(radius / TAP_GROUP) * TAP_GROUP);
+    const taps = new Float64Array(Math.max(reach, BLOCKED_RADIUS) + 1);
+    for (let k = 0; k <= radius; k++) taps[k] = kernel[radius + k];
+    const pad = reach + 2 * BLOCKED_RADIUS;
+    const index = new Int32Array(n + 2 * pad);
+    for (let p = 0; p < index.length; p++) index[p] = reflectIndex(p - pad, n);
+    plan = { kind: 'direct', blocked: radius <= BLOCKED_RADIUS, taps, reach, index, pad };
   }
   axisCache.set(key, plan);
   return plan;
 }
 
 /**
- * Direct reflect-mode correlation along axis 0 (down the columns), whole rows at a time, with scipy's arithmetic
- * for symmetric kernels: centre * x + sum over k = r .. 1 of (x[-k] + x[+k]) * w[k].
+ * Tap pairs per sweep of the general direct filter (radius > BLOCKED_RADIUS). scipy sums a symmetric kernel as
+ * acc = centre * x, then acc += (x[-k] + x[+k]) * w[k] for k = radius down to 1; the sweeps evaluate the same sums,
+ * four pairs per expression: acc = centre * x + (x[-r] + x[+r]) * w[r] + ... + (x[-r+3] + x[+r-3]) * w[r-3], then
+ * acc = acc + (next four pairs) ..., which JavaScript evaluates left to right exactly like scipy's loop (the kernel
+ * padded with zero taps at the far end to a multiple of four pairs: adding (a + b) * 0 = +-0 changes no sum but the
+ * sign of an exact zero, which the later steps do not see).
  */
-function directAxis0(field: Float64Array, height: number, width: number, plan: DirectAxis): Float64Array {
-  const kernel = plan.kernel;
-  const index = plan.index;
-  const radius = (kernel.length - 1) >> 1;
-  const centre = kernel[radius];
-  const out = new Float64Array(field.length);
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) out[o + x] = centre * field[o + x];
-    for (let k = radius; k >= 1; k--) {
-      const w = kernel[radius + k];
-      const up = index[y + radius - k] * width;
-      const down = index[y + radius + k] * width;
-      for (let x = 0; x < width; x++) out[o + x] += (field[up + x] + field[down + x]) * w;
+const TAP_GROUP = 4;
+
+/**
+ * acc[at + i] (+)= sum of the four symmetric tap pairs (x[lo[j] + i] + x[hi[j] + i]) * w[j], j = 0 .. 3 from the
+ * farthest to the nearest pair, after centre * x[mid + i] when `first`, else after acc[at + i]; i < length.
+ */
+function sweepPairs(
+  acc: Float64Array,
+  at: number,
+  length: number,
+  x: Float64Array,
+  mid: number,
+  lo: Int32Array,
+  hi: Int32Array,
+  w: Float64Array,
+  centre: number,
+  first: boolean,
+): void {
+  const l0 = lo[0];
+  const l1 = lo[1];
+  const l2 = lo[2];
+  const l3 = lo[3];
+  const h0 = hi[0];
+  const h1 = hi[1];
+  const h2 = hi[2];
+  const h3 = hi[3];
+  const w0 = w[0];
+  const w1 = w[1];
+  const w2 = w[2];
+  const w3 = w[3];
+  if (first) {
+    for (let i = 0; i < length; i++) {
+      acc[at + i] = centre * x[mid + i] + (x[l0 + i] + x[h0 + i]) * w0 + (x[l1 + i] + x[h1 + i]) * w1 + (x[l2 + i] + x[h2 + i]) * w2 + (x[l3 + i] + x[h3 + i]) * w3;
+    }
+  } else {
+    for (let i = 0; i < length; i++) {
+      acc[at + i] = acc[at + i] + (x[l0 + i] + x[h0 + i]) * w0 + (x[l1 + i] + x[h1 + i]) * w1 + (x[l2 + i] + x[h2 + i]) * w2 + (x[l3 + i] + x[h3 + i]) * w3;
     }
   }
+}
+
+/** Work arrays of the direct filter's sweeps: tap pair positions and weights of one group. */
+const groupLo = new Int32Array(TAP_GROUP);
+const groupHi = new Int32Array(TAP_GROUP);
+const groupW = new Float64Array(TAP_GROUP);
+
+/** Axis 0 at row y: out[at + x] = the filtered column x (rows y - reach .. y + reach of `field`, reflected). */
+function directRow0(field: Float64Array, width: number, y: number, plan: DirectAxis, out: Float64Array, at: number): void {
+  const { index, reach, taps } = plan;
+  const r = y + plan.pad;
+  for (let k = reach; k >= TAP_GROUP; k -= TAP_GROUP) {
+    for (let j = 0; j < TAP_GROUP; j++) {
+      groupLo[j] = index[r - (k - j)] * width;
+      groupHi[j] = index[r + (k - j)] * width;
+      groupW[j] = taps[k - j];
+    }
+    sweepPairs(out, at, width, field, y * width, groupLo, groupHi, groupW, taps[0], k === reach);
+  }
+}
+
+/**
+ * Axis 1 of one row held in line[reach .. reach + width - 1]: fills the line's margins by reflection (scipy
+ * 'reflect', repeated when the kernel is longer than the row), then out[at + x] = the filtered value x.
+ */
+function directRow1(line: Float64Array, width: number, plan: DirectAxis, out: Float64Array, at: number): void {
+  const { index, reach, taps, pad } = plan;
+  for (let p = 0; p < reach; p++) {
+    line[p] = line[reach + index[pad - reach + p]];
+    line[reach + width + p] = line[reach + index[pad + width + p]];
+  }
+  for (let k = reach; k >= TAP_GROUP; k -= TAP_GROUP) {
+    for (let j = 0; j < TAP_GROUP; j++) {
+      groupLo[j] = reach - (k - j);
+      groupHi[j] = reach + (k - j);
+      groupW[j] = taps[k - j];
+    }
+    sweepPairs(out, at, width, line, reach, groupLo, groupHi, groupW, taps[0], k === reach);
+  }
+}
+
+/**
+ * Both axes with the tap-group sweeps (radius > BLOCKED_RADIUS), one output row at a time: axis 0 into a line
+ * buffer, then axis 1 into `out`.
+ */
+function directFilter(field: Float64Array, height: number, width: number, py: DirectAxis, px: DirectAxis, out: Float64Array): void {
+  const line = scratchFloat64('elastic_transform.line', width + 2 * px.reach);
+  for (let y = 0; y < height; y++) {
+    directRow0(field, width, y, py, line, px.reach);
+    directRow1(line, width, px, out, y * width);
+  }
+}
+
+/** Kernels up to this radius (3 sigma + 0.5 < 8: sigma < 2.5 px; all published direct ones but CIFAR severity 2). */
+const BLOCKED_RADIUS = 7;
+
+/**
+ * Axis 0 for radius <= 7, four output rows per sweep: the rows y - 7 .. y + 10 are read once for the outputs y .. y + 3
+ * (18 loads instead of 60), each output summed like scipy: centre * x + (x[-7] + x[+7]) * w7 + ... + (x[-1] + x[+1])
+ * * w1 (zero taps beyond the radius: adding (a + b) * 0 = +-0 changes no sum but the sign of an exact zero, which
+ * the later steps do not see). Remaining rows one by one.
+ */
+function blockedAxis0(field: Float64Array, height: number, width: number, plan: DirectAxis, out: Float64Array): void {
+  const { index, pad, taps } = plan;
+  const c = taps[0];
+  const w1 = taps[1];
+  const w2 = taps[2];
+  const w3 = taps[3];
+  const w4 = taps[4];
+  const w5 = taps[5];
+  const w6 = taps[6];
+  const w7 = taps[7];
+  const row = (p: number): number => index[pad + p] * width;
+  let y = 0;
+  for (; y + 3 < height; y += 4) {
+    const r0 = row(y - 7);
+    const r1 = row(y - 6);
+    const r2 = row(y - 5);
+    const r3 = row(y - 4);
+    const r4 = row(y - 3);
+    const r5 = row(y - 2);
+    const r6 = row(y - 1);
+    const r7 = row(y);
+    const r8 = row(y + 1);
+    const r9 = row(y + 2);
+    const r10 = row(y + 3);
+    const r11 = row(y + 4);
+    const r12 = row(y + 5);
+    const r13 = row(y + 6);
+    const r14 = row(y + 7);
+    const r15 = row(y + 8);
+    const r16 = row(y + 9);
+    const r17 = row(y + 10);
+    const o0 = y * width;
+    const o1 = o0 + width;
+    const o2 = o1 + width;
+    const o3 = o2 + width;
+    for (let i = 0; i < width; i++) {
+      const a0 = field[r0 + i];
+      const a1 = field[r1 + i];
+      const a2 = field[r2 + i];
+      const a3 = field[r3 + i];
+      const a4 = field[r4 + i];
+      const a5 = field[r5 + i];
+      const a6 = field[r6 + i];
+      const a7 = field[r7 + i];
+      const a8 = field[r8 + i];
+      const a9 = field[r9 + i];
+      const a10 = field[r10 + i];
+      const a11 = field[r11 + i];
+      const a12 = field[r12 + i];
+      const a13 = field[r13 + i];
+      const a14 = field[r14 + i];
+      const a15 = field[r15 + i];
+      const a16 = field[r16 + i];
+      const a17 = field[r17 + i];
+      out[o0 + i] = c * a7 + (a0 + a14) * w7 + (a1 + a13) * w6 + (a2 + a12) * w5 + (a3 + a11) * w4 + (a4 + a10) * w3 + (a5 + a9) * w2 + (a6 + a8) * w1;
+      out[o1 + i] = c * a8 + (a1 + a15) * w7 + (a2 + a14) * w6 + (a3 + a13) * w5 + (a4 + a12) * w4 + (a5 + a11) * w3 + (a6 + a10) * w2 + (a7 + a9) * w1;
+      out[o2 + i] = c * a9 + (a2 + a16) * w7 + (a3 + a15) * w6 + (a4 + a14) * w5 + (a5 + a13) * w4 + (a6 + a12) * w3 + (a7 + a11) * w2 + (a8 + a10) * w1;
+      out[o3 + i] = c * a10 + (a3 + a17) * w7 + (a4 + a16) * w6 + (a5 + a15) * w5 + (a6 + a14) * w4 + (a7 + a13) * w3 + (a8 + a12) * w2 + (a9 + a11) * w1;
+    }
+  }
+  for (; y < height; y++) {
+    const r0 = row(y - 7);
+    const r1 = row(y - 6);
+    const r2 = row(y - 5);
+    const r3 = row(y - 4);
+    const r4 = row(y - 3);
+    const r5 = row(y - 2);
+    const r6 = row(y - 1);
+    const r7 = row(y);
+    const r8 = row(y + 1);
+    const r9 = row(y + 2);
+    const r10 = row(y + 3);
+    const r11 = row(y + 4);
+    const r12 = row(y + 5);
+    const r13 = row(y + 6);
+    const r14 = row(y + 7);
+    const o = y * width;
+    for (let i = 0; i < width; i++) {
+      out[o + i] =
+        c * field[r7 + i] +
+        (field[r0 + i] + field[r14 + i]) * w7 +
+        (field[r1 + i] + field[r13 + i]) * w6 +
+        (field[r2 + i] + field[r12 + i]) * w5 +
+        (field[r3 + i] + field[r11 + i]) * w4 +
+        (field[r4 + i] + field[r10 + i]) * w3 +
+        (field[r5 + i] + field[r9 + i]) * w2 +
+        (field[r6 + i] + field[r8 + i]) * w1;
+    }
+  }
+}
+
+/**
+ * Axis 1 for radius <= 7, then float32(value * alpha) into `out`: each row copied into a line with 7 reflected
+ * values on either side, then two outputs per step with the 16 values they read kept in locals (the window slides
+ * by two), the same sums as blockedAxis0.
+ */
+function blockedAxis1(field: Float64Array, height: number, width: number, plan: DirectAxis, alpha: number, out: Float32Array): void {
+  const { index, pad, taps } = plan;
+  const c = taps[0];
+  const w1 = taps[1];
+  const w2 = taps[2];
+  const w3 = taps[3];
+  const w4 = taps[4];
+  const w5 = taps[5];
+  const w6 = taps[6];
+  const w7 = taps[7];
+  const line = scratchFloat64('elastic_transform.line', width + 14);
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) line[7 + x] = field[o + x];
+    for (let p = 0; p < 7; p++) {
+      line[p] = field[o + index[pad + p - 7]];
+      line[7 + width + p] = field[o + index[pad + width + p]];
+    }
+    let a0 = line[0];
+    let a1 = line[1];
+    let a2 = line[2];
+    let a3 = line[3];
+    let a4 = line[4];
+    let a5 = line[5];
+    let a6 = line[6];
+    let a7 = line[7];
+    let a8 = line[8];
+    let a9 = line[9];
+    let a10 = line[10];
+    let a11 = line[11];
+    let a12 = line[12];
+    let a13 = line[13];
+    let i = 0;
+    for (; i + 1 < width; i += 2) {
+      const a14 = line[i + 14];
+      const a15 = line[i + 15];
+      out[o + i] = (c * a7 + (a0 + a14) * w7 + (a1 + a13) * w6 + (a2 + a12) * w5 + (a3 + a11) * w4 + (a4 + a10) * w3 + (a5 + a9) * w2 + (a6 + a8) * w1) * alpha;
+      out[o + i + 1] = (c * a8 + (a1 + a15) * w7 + (a2 + a14) * w6 + (a3 + a13) * w5 + (a4 + a12) * w4 + (a5 + a11) * w3 + (a6 + a10) * w2 + (a7 + a9) * w1) * alpha;
+      a0 = a2;
+      a1 = a3;
+      a2 = a4;
+      a3 = a5;
+      a4 = a6;
+      a5 = a7;
+      a6 = a8;
+      a7 = a9;
+      a8 = a10;
+      a9 = a11;
+      a10 = a12;
+      a11 = a13;
+      a12 = a14;
+      a13 = a15;
+    }
+    if (i < width) {
+      const a14 = line[i + 14];
+      out[o + i] = (c * a7 + (a0 + a14) * w7 + (a1 + a13) * w6 + (a2 + a12) * w5 + (a3 + a11) * w4 + (a4 + a10) * w3 + (a5 + a9) * w2 + (a6 + a8) * w1) * alpha;
+    }
+  }
+}
+
+/** Axis 0 alone, directly (when axis 1 goes through the cosine basis). */
+function directAxis0(field: Float64Array, height: number, width: number, plan: DirectAxis): Float64Array {
+  const out = new Float64Array(field.length);
+  for (let y = 0; y < height; y++) directRow0(field, width, y, plan, out, y * width);
   return out;
 }
 
-/** Direct reflect-mode correlation along axis 1 (along the rows), in place, through a padded line buffer. */
+/** Axis 1 alone, directly, in place (when axis 0 went through the cosine basis). */
 function directAxis1(field: Float64Array, height: number, width: number, plan: DirectAxis): void {
-  const kernel = plan.kernel;
-  const index = plan.index;
-  const radius = (kernel.length - 1) >> 1;
-  const centre = kernel[radius];
-  const padded = new Float64Array(index.length);
-  const row = new Float64Array(width);
+  const line = scratchFloat64('elastic_transform.line', width + 2 * plan.reach);
   for (let y = 0; y < height; y++) {
-    const s = y * width;
-    for (let p = 0; p < padded.length; p++) padded[p] = field[s + index[p]];
-    for (let x = 0; x < width; x++) row[x] = centre * padded[radius + x];
-    for (let k = radius; k >= 1; k--) {
-      const w = kernel[radius + k];
-      const left = radius - k;
-      const right = radius + k;
-      for (let x = 0; x < width; x++) row[x] += (padded[left + x] + padded[right + x]) * w;
-    }
-    field.set(row, s);
+    line.set(field.subarray(y * width, (y + 1) * width), plan.reach);
+    directRow1(line, width, plan, field, y * width);
   }
 }
 
@@ -408,30 +686,119 @@ function dct2d(field: Float64Array, height: number, width: number, py: DctAxis, 
   return out;
 }
 
+/** noise[i] = U(-1, 1) = -1 + 2 * random.next(), i < n, in order. */
+function drawNoise(noise: Float64Array, n: number, random: RandomSource): void {
+  for (let i = 0; i < n; i++) noise[i] = -1 + 2 * random.next();
+}
+
+/** out[i] = float32(field[i] * alpha), i < n (the Float32Array store rounds like np.float32). */
+function scaleToFloat32(field: Float64Array, n: number, alpha: number, out: Float32Array): void {
+  for (let i = 0; i < n; i++) out[i] = field[i] * alpha;
+}
+
 /**
- * float32(gaussian_filter(U(-1, 1) of height x width, sigma, mode 'reflect', truncate 3) * alpha), drawing the
- * uniforms row-major from `random`.
+ * float32(gaussian_filter(U(-1, 1) of height x width, sigma, mode 'reflect', truncate 3) * alpha) into `out`,
+ * drawing the uniforms row-major from `random`. (The loops are in helper functions: a hot loop here would be
+ * compiled on its own, on-stack, before the code after it had run, and V8 then deoptimises on every call.)
  */
-export function displacementField(height: number, width: number, sigma: number, alpha: number, random: RandomSource): Float64Array {
-  const noise = new Float64Array(height * width);
-  for (let i = 0; i < noise.length; i++) noise[i] = -1 + 2 * random.next();
+export function displacementField(height: number, width: number, sigma: number, alpha: number, random: RandomSource, out: Float32Array): Float32Array {
+  const n = height * width;
+  const noise = scratchFloat64('elastic_transform.noise', n);
+  drawNoise(noise, n, random);
   if (!(sigma > 1e-15)) {
     // scipy leaves an axis unfiltered when its sigma is (about) zero.
-    for (let i = 0; i < noise.length; i++) noise[i] = f32(noise[i] * alpha);
-    return noise;
+    scaleToFloat32(noise, n, alpha, out);
+    return out;
   }
   const py = axisFilter(height, sigma);
   const px = axisFilter(width, sigma);
   let field: Float64Array;
-  if (py.kind === 'dct' && px.kind === 'dct') {
+  if (py.kind === 'direct' && px.kind === 'direct' && py.blocked) {
+    // Radius <= 7 (both axes have the same kernel): the blocked passes, which also scale and round.
+    const vertical = scratchFloat64('elastic_transform.field', n);
+    blockedAxis0(noise, height, width, py, vertical);
+    blockedAxis1(vertical, height, width, px, alpha, out);
+    return out;
+  }
+  if (py.kind === 'direct' && px.kind === 'direct') {
+    field = scratchFloat64('elastic_transform.field', n);
+    directFilter(noise, height, width, py, px, field);
+  } else if (py.kind === 'dct' && px.kind === 'dct') {
     field = dct2d(noise, height, width, py, px);
   } else {
+    // One long axis (cosine basis) and one short one (direct), for some non-square images.
     field = py.kind === 'dct' ? dctAxis0(noise, height, width, py) : directAxis0(noise, height, width, py);
     if (px.kind === 'dct') dctAxis1(field, height, width, px);
     else directAxis1(field, height, width, px);
   }
-  for (let i = 0; i < field.length; i++) field[i] = f32(field[i] * alpha);
-  return field;
+  scaleToFloat32(field, n, alpha, out);
+  return out;
+}
+
+/**
+ * map_coordinates(warped, (row + dy, col + dx, channel), order 1, mode 'reflect') per channel: bilinear in double,
+ * rounded to float32 like scipy, then clip(v, 0, 1) * 255 (float32) truncated into `out`.
+ */
+function mapCoordinates(warped: Float32Array, height: number, width: number, channels: number, dx: Float32Array, dy: Float32Array, out: Uint8Array): void {
+  const rowStride = width * channels;
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, p++) {
+      const sy = y + dy[p];
+      const sx = x + dx[p];
+      const fy = Math.floor(sy);
+      const fx = Math.floor(sx);
+      const ty = sy - fy;
+      const tx = sx - fx;
+      let r0: number;
+      let r1: number;
+      let c0: number;
+      let c1: number;
+      if (fy >= 0 && fy < height - 1) {
+        r0 = fy * rowStride;
+        r1 = r0 + rowStride;
+      } else {
+        r0 = reflectIndex(fy, height) * rowStride;
+        r1 = reflectIndex(fy + 1, height) * rowStride;
+      }
+      if (fx >= 0 && fx < width - 1) {
+        c0 = fx * channels;
+        c1 = c0 + channels;
+      } else {
+        c0 = reflectIndex(fx, width) * channels;
+        c1 = reflectIndex(fx + 1, width) * channels;
+      }
+      const w00 = (1 - ty) * (1 - tx);
+      const w01 = (1 - ty) * tx;
+      const w10 = ty * (1 - tx);
+      const w11 = ty * tx;
+      const i00 = r0 + c0;
+      const i01 = r0 + c1;
+      const i10 = r1 + c0;
+      const i11 = r1 + c1;
+      const o = p * channels;
+      if (channels === 3) {
+        const v0 = f32(w00 * warped[i00] + w01 * warped[i01] + w10 * warped[i10] + w11 * warped[i11]);
+        const v1 = f32(w00 * warped[i00 + 1] + w01 * warped[i01 + 1] + w10 * warped[i10 + 1] + w11 * warped[i11 + 1]);
+        const v2 = f32(w00 * warped[i00 + 2] + w01 * warped[i01 + 2] + w10 * warped[i10 + 2] + w11 * warped[i11 + 2]);
+        out[o] = v0 >= 1 ? 255 : v0 > 0 ? f32(v0 * 255) | 0 : 0;
+        out[o + 1] = v1 >= 1 ? 255 : v1 > 0 ? f32(v1 * 255) | 0 : 0;
+        out[o + 2] = v2 >= 1 ? 255 : v2 > 0 ? f32(v2 * 255) | 0 : 0;
+      } else {
+        for (let c = 0; c < channels; c++) {
+          const v = f32(w00 * warped[i00 + c] + w01 * warped[i01 + c] + w10 * warped[i10 + c] + w11 * warped[i11 + c]);
+          out[o + c] = v >= 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
+        }
+      }
+    }
+  }
+}
+
+/** out[i] = clip(v, 0, 1) * 255 (float32) truncated, for the warped values v. */
+function toBytes(warped: Float32Array, out: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = warped[i];
+    out[i] = v > 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
+  }
 }
 
 export const elasticTransform: Corruption = {
@@ -458,72 +825,26 @@ export const elasticTransform: Corruption = {
     const shift = shift0 * scale;
     const random = context.random;
 
-    const values = new Float32Array(pixels.length);
-    for (let i = 0; i < pixels.length; i++) values[i] = pixels[i] / 255;
-
-    // Random affine.
+    // Random affine, applied to the float32 image x / 255 (read from the bytes through UNIT_F32).
     const cx = Math.floor(width / 2);
     const cy = Math.floor(height / 2);
     const side = Math.floor(Math.min(height, width) / 3);
     const from = [cx + side, cy + side, cx + side, cy - side, cx - side, cy - side];
     const to = from.map((v) => f32(v + f32(-shift + 2 * shift * random.next())));
-    const warped = warpAffineReflect101(values, height, width, channels, affineFromPoints(from, to));
+    const warped = scratchFloat32('elastic_transform.warped', pixels.length);
+    warpAffineReflect101(pixels, UNIT_F32, height, width, channels, affineFromPoints(from, to), warped);
 
     const out = new Uint8Array(pixels.length);
     if (alpha === 0) {
       // Zero displacement: map_coordinates at the integer grid returns the warped values unchanged.
-      for (let i = 0; i < out.length; i++) {
-        const v = warped[i];
-        out[i] = v > 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
-      }
+      toBytes(warped, out);
       return { height, width, channels, pixels: out };
     }
 
-    const dx = displacementField(height, width, sigma, alpha, random);
-    const dy = displacementField(height, width, sigma, alpha, random);
-    const rowStride = width * channels;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const p = y * width + x;
-        const sy = y + dy[p];
-        const sx = x + dx[p];
-        const fy = Math.floor(sy);
-        const fx = Math.floor(sx);
-        const ty = sy - fy;
-        const tx = sx - fx;
-        let r0: number;
-        let r1: number;
-        let c0: number;
-        let c1: number;
-        if (fy >= 0 && fy < height - 1) {
-          r0 = fy * rowStride;
-          r1 = r0 + rowStride;
-        } else {
-          r0 = reflectIndex(fy, height) * rowStride;
-          r1 = reflectIndex(fy + 1, height) * rowStride;
-        }
-        if (fx >= 0 && fx < width - 1) {
-          c0 = fx * channels;
-          c1 = c0 + channels;
-        } else {
-          c0 = reflectIndex(fx, width) * channels;
-          c1 = reflectIndex(fx + 1, width) * channels;
-        }
-        const w00 = (1 - ty) * (1 - tx);
-        const w01 = (1 - ty) * tx;
-        const w10 = ty * (1 - tx);
-        const w11 = ty * tx;
-        const i00 = r0 + c0;
-        const i01 = r0 + c1;
-        const i10 = r1 + c0;
-        const i11 = r1 + c1;
-        const o = p * channels;
-        for (let c = 0; c < channels; c++) {
-          const v = f32(w00 * warped[i00 + c] + w01 * warped[i01 + c] + w10 * warped[i10 + c] + w11 * warped[i11 + c]);
-          out[o + c] = v >= 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
-        }
-      }
-    }
+    const n = height * width;
+    const dx = displacementField(height, width, sigma, alpha, random, scratchFloat32('elastic_transform.dx', n));
+    const dy = displacementField(height, width, sigma, alpha, random, scratchFloat32('elastic_transform.dy', n));
+    mapCoordinates(warped, height, width, channels, dx, dy, out);
     return { height, width, channels, pixels: out };
   },
 };

@@ -20,18 +20,25 @@
 // k = floor(u * (2 delta)^2), dx = k mod 2 delta - delta, dy = floor(k / 2 delta) - delta (uniform over the
 // (2 delta)^2 pairs, like two independent randint draws).
 //
-// The blurs use the house scipy gaussian_filter emulation (the kernel of gaussianKernel1d; gaussianFilterRows below
-// does the operations of gaussianFilterHWC in the same order, faster), so given the reference's own random draws
-// (numpy seed 0) the output is the reference's: 0 differing values on 7 of the 10 cells, and +1 grey level on
-// 0.17-0.2% of the values of imagenet severities 2, 3, 5, the same few truncation-boundary values on which the
-// house Gaussian filter and the reference's scipy differ (gaussian_blur shows the same).
+// The blurs use the house scipy gaussian_filter emulation (the kernel of gaussianKernel1d, the floating-point
+// operations of gaussianFilterHWC in the same order), so given the reference's own random draws (numpy seed 0) the
+// output is the reference's: 0 differing values on 7 of the 10 cells, and +1 grey level on 0.17-0.2% of the values
+// of imagenet severities 2, 3, 5, the same few truncation-boundary values on which the house Gaussian filter and
+// the reference's scipy differ (gaussian_blur shows the same).
+//
+// Speed: each blur goes from bytes to bytes (gaussianBlurBytes), the x / 255 conversion and the clip-and-truncate
+// done inside its two passes. Kernels of radius <= 4 (every published sigma but imagenet severity 5's) are padded
+// with zero taps to radius 4: axis 0 walks down each column with the nine window values in locals (one new value
+// per output), axis 1 along each row two outputs per step. Radius 5 .. 8 is padded to 8 and computes four outputs
+// per sweep from the 20 values they read; longer kernels (only on images larger than the nominal size) go through
+// gaussianFilterRows. The zero taps add +0 to non-negative sums, so all of these give gaussianFilterHWC's bits.
 //
 // Other image sizes (spatialScale s = min(height, width) / nominal side): sigma -> sigma * s, delta (a shift in
 // pixels) -> max(1, round(delta * s)); iterations are a count and stay. Images need at least 2 * delta + 1 rows
 // and columns for any pixel to move, i.e. 3x3 (delta is 1 at small sizes); smaller ones get an InputError
 // 'image-too-small' rather than a silent plain blur.
 import { InputError } from '../../errors';
-import type { Corruption, CorruptionContext, Image } from '../../types';
+import type { Corruption, CorruptionContext, Image, RandomSource } from '../../types';
 import { checkImage, parameterFor, type PresetParameters, spatialScale, UNIT } from './common';
 import { gaussianKernel1d } from './gaussian-blur';
 import { scratchFloat64, scratchUint8 } from './scratch';
@@ -60,10 +67,10 @@ export const GLASS_BLUR_MIN_SIDE = 3;
 /**
  * The reference's shuffle loop on HWC uint8 pixels, in place: for each iteration, rows height - delta down to
  * delta + 1, columns width - delta down to delta + 1, pixel (h, w) <- pixel (h + dy, w + dx) with dx, dy uniform in
- * [-delta, delta) drawn from `next` (one uniform per pixel: k = floor(u * (2 delta)^2), dx = k mod 2 delta - delta,
- * dy = floor(k / 2 delta) - delta).
+ * [-delta, delta) drawn from `random` (one `random.next()` u per pixel: k = floor(u * (2 delta)^2),
+ * dx = k mod 2 delta - delta, dy = floor(k / 2 delta) - delta).
  */
-export function glassShuffle(pixels: Uint8Array, height: number, width: number, channels: number, delta: number, iterations: number, next: () => number): void {
+export function glassShuffle(pixels: Uint8Array, height: number, width: number, channels: number, delta: number, iterations: number, random: RandomSource): void {
   const side = 2 * delta;
   const pairs = side * side;
   // Source offset (in values) of each of the (2 delta)^2 draws.
@@ -73,18 +80,283 @@ export function glassShuffle(pixels: Uint8Array, height: number, width: number, 
     const dy = Math.floor(k / side) - delta;
     offsets[k] = (dy * width + dx) * channels;
   }
+  const rowLength = width * channels;
   for (let it = 0; it < iterations; it++) {
     for (let h = height - delta; h > delta; h--) {
-      for (let w = width - delta; w > delta; w--) {
-        const to = (h * width + w) * channels;
-        const from = to + offsets[Math.floor(next() * pairs)];
-        if (channels === 3) {
+      const rowEnd = h * rowLength + (width - delta) * channels; // pixel (h, width - delta)
+      const rowStart = h * rowLength + delta * channels; // pixel (h, delta), not visited
+      if (channels === 3) {
+        for (let to = rowEnd; to > rowStart; to -= 3) {
+          const from = to + offsets[(random.next() * pairs) | 0]; // u * pairs is in [0, pairs): | 0 is floor
           pixels[to] = pixels[from];
           pixels[to + 1] = pixels[from + 1];
           pixels[to + 2] = pixels[from + 2];
-        } else {
+        }
+      } else {
+        for (let to = rowEnd; to > rowStart; to -= channels) {
+          const from = to + offsets[(random.next() * pairs) | 0];
           for (let c = 0; c < channels; c++) pixels[to + c] = pixels[from + c];
         }
+      }
+    }
+  }
+}
+
+/**
+ * The kernel's half padded with zero taps (reach = 4 or 8, at least the kernel's radius): taps[0] is the centre,
+ * taps[k] the weight at distance k, k = 1 .. reach.
+ */
+function paddedTaps(kernel: Float64Array, reach: number): Float64Array {
+  const radius = (kernel.length - 1) >> 1;
+  const taps = new Float64Array(reach + 1);
+  for (let k = 0; k <= radius; k++) taps[k] = kernel[radius + k];
+  return taps;
+}
+
+/**
+ * Row offsets (in values) of rows -reach .. height - 1 + reach, clamped to the image ('nearest'), so that
+ * rowAt[y + reach + k] is the start of row y + k.
+ */
+function clampedRows(height: number, rowLength: number, reach: number): Int32Array {
+  const rowAt = new Int32Array(height + 2 * reach);
+  for (let j = 0; j < rowAt.length; j++) rowAt[j] = Math.min(Math.max(j - reach, 0), height - 1) * rowLength;
+  return rowAt;
+}
+
+/**
+ * Axis 0 of the filter for kernels of radius <= 4, from bytes (x / 255 through `unit`) into `plane`, whose rows
+ * are rowLength + 2 * 4 * channels long (the values start 4 pixels in; the margins are filled by horizontalReach4).
+ * One column at a time, down the rows, the nine window values kept in locals: scipy's sum
+ * centre * x + (x[-4] + x[+4]) * w4 + ... + (x[-1] + x[+1]) * w1.
+ */
+function verticalReach4(src: Uint8Array, plane: Float64Array, height: number, width: number, channels: number, taps: Float64Array, unit: Float64Array): void {
+  const rowLength = width * channels;
+  const planeRow = rowLength + 8 * channels;
+  const rowAt = clampedRows(height, rowLength, 4);
+  const [c0, w1, w2, w3, w4] = taps;
+  for (let i = 0; i < rowLength; i++) {
+    let m4 = unit[src[rowAt[0] + i]];
+    let m3 = unit[src[rowAt[1] + i]];
+    let m2 = unit[src[rowAt[2] + i]];
+    let m1 = unit[src[rowAt[3] + i]];
+    let x0 = unit[src[rowAt[4] + i]];
+    let p1 = unit[src[rowAt[5] + i]];
+    let p2 = unit[src[rowAt[6] + i]];
+    let p3 = unit[src[rowAt[7] + i]];
+    // The next row to read (y + 4), which stops at the last row ('nearest').
+    let at = rowAt[8] + i;
+    const last = (height - 1) * rowLength + i;
+    for (let y = 0, to = 4 * channels + i; y < height; y++, to += planeRow) {
+      const p4 = unit[src[at]];
+      if (at < last) at += rowLength;
+      plane[to] = c0 * x0 + (m4 + p4) * w4 + (m3 + p3) * w3 + (m2 + p2) * w2 + (m1 + p1) * w1;
+      m4 = m3;
+      m3 = m2;
+      m2 = m1;
+      m1 = x0;
+      x0 = p1;
+      p1 = p2;
+      p2 = p3;
+      p3 = p4;
+    }
+  }
+}
+
+/**
+ * Axis 1 of the filter for kernels of radius <= 4, from `plane` (see verticalReach4; its margins are filled here
+ * with the edge pixels, 'nearest') to bytes: np.uint8(np.clip(x, 0, 1) * 255). One channel of one row at a time,
+ * the same sums as verticalReach4.
+ */
+function horizontalReach4(plane: Float64Array, dst: Uint8Array, height: number, width: number, channels: number, taps: Float64Array): void {
+  const C = channels;
+  const rowLength = width * C;
+  const margin = 4 * C;
+  const planeRow = rowLength + 2 * margin;
+  const [c0, w1, w2, w3, w4] = taps;
+  for (let y = 0; y < height; y++) {
+    const b = y * planeRow;
+    for (let p = 0; p < margin; p++) {
+      plane[b + p] = plane[b + margin + (p % C)];
+      plane[b + margin + rowLength + p] = plane[b + margin + rowLength - C + (p % C)];
+    }
+    for (let c = 0; c < C; c++) {
+      // Two outputs per step: the ten values they read in locals, the window sliding by two pixels.
+      const q = b + c;
+      let a0 = plane[q];
+      let a1 = plane[q + C];
+      let a2 = plane[q + 2 * C];
+      let a3 = plane[q + 3 * C];
+      let a4 = plane[q + 4 * C];
+      let a5 = plane[q + 5 * C];
+      let a6 = plane[q + 6 * C];
+      let a7 = plane[q + 7 * C];
+      let at = q + 8 * C;
+      let to = y * rowLength + c;
+      let x = 0;
+      for (; x + 1 < width; x += 2, at += 2 * C, to += 2 * C) {
+        const a8 = plane[at];
+        const a9 = plane[at + C];
+        const v0 = c0 * a4 + (a0 + a8) * w4 + (a1 + a7) * w3 + (a2 + a6) * w2 + (a3 + a5) * w1;
+        const v1 = c0 * a5 + (a1 + a9) * w4 + (a2 + a8) * w3 + (a3 + a7) * w2 + (a4 + a6) * w1;
+        dst[to] = (v0 > 1 ? 255 : v0 > 0 ? v0 * 255 : 0) | 0;
+        dst[to + C] = (v1 > 1 ? 255 : v1 > 0 ? v1 * 255 : 0) | 0;
+        a0 = a2;
+        a1 = a3;
+        a2 = a4;
+        a3 = a5;
+        a4 = a6;
+        a5 = a7;
+        a6 = a8;
+        a7 = a9;
+      }
+      if (x < width) {
+        const v0 = c0 * a4 + (a0 + plane[at]) * w4 + (a1 + a7) * w3 + (a2 + a6) * w2 + (a3 + a5) * w1;
+        dst[to] = (v0 > 1 ? 255 : v0 > 0 ? v0 * 255 : 0) | 0;
+      }
+    }
+  }
+}
+
+/**
+ * Axis 0 for kernels of radius 5 .. 8, from `values` (x / 255) into `plane` (rows rowLength + 2 * 8 * channels
+ * long, the values 8 pixels in): four output rows per sweep, the 20 rows y - 8 .. y + 11 read once for the outputs
+ * y .. y + 3, each summed like verticalReach4 with 8 tap pairs: centre * x + (x[-8] + x[+8]) * w8 + ... + (x[-1] +
+ * x[+1]) * w1. Remaining rows one by one.
+ */
+function verticalReach8(values: Float64Array, plane: Float64Array, height: number, width: number, channels: number, taps: Float64Array): void {
+  const rowLength = width * channels;
+  const planeRow = rowLength + 16 * channels;
+  const rowAt = clampedRows(height, rowLength, 8);
+  const [c0, w1, w2, w3, w4, w5, w6, w7, w8] = taps;
+  let y = 0;
+  for (; y + 3 < height; y += 4) {
+    const r0 = rowAt[y];
+    const r1 = rowAt[y + 1];
+    const r2 = rowAt[y + 2];
+    const r3 = rowAt[y + 3];
+    const r4 = rowAt[y + 4];
+    const r5 = rowAt[y + 5];
+    const r6 = rowAt[y + 6];
+    const r7 = rowAt[y + 7];
+    const r8 = rowAt[y + 8];
+    const r9 = rowAt[y + 9];
+    const r10 = rowAt[y + 10];
+    const r11 = rowAt[y + 11];
+    const r12 = rowAt[y + 12];
+    const r13 = rowAt[y + 13];
+    const r14 = rowAt[y + 14];
+    const r15 = rowAt[y + 15];
+    const r16 = rowAt[y + 16];
+    const r17 = rowAt[y + 17];
+    const r18 = rowAt[y + 18];
+    const r19 = rowAt[y + 19];
+    const o0 = y * planeRow + 8 * channels;
+    const o1 = o0 + planeRow;
+    const o2 = o1 + planeRow;
+    const o3 = o2 + planeRow;
+    for (let i = 0; i < rowLength; i++) {
+      const a0 = values[r0 + i];
+      const a1 = values[r1 + i];
+      const a2 = values[r2 + i];
+      const a3 = values[r3 + i];
+      const a4 = values[r4 + i];
+      const a5 = values[r5 + i];
+      const a6 = values[r6 + i];
+      const a7 = values[r7 + i];
+      const a8 = values[r8 + i];
+      const a9 = values[r9 + i];
+      const a10 = values[r10 + i];
+      const a11 = values[r11 + i];
+      const a12 = values[r12 + i];
+      const a13 = values[r13 + i];
+      const a14 = values[r14 + i];
+      const a15 = values[r15 + i];
+      const a16 = values[r16 + i];
+      const a17 = values[r17 + i];
+      const a18 = values[r18 + i];
+      const a19 = values[r19 + i];
+      plane[o0 + i] = c0 * a8 + (a0 + a16) * w8 + (a1 + a15) * w7 + (a2 + a14) * w6 + (a3 + a13) * w5 + (a4 + a12) * w4 + (a5 + a11) * w3 + (a6 + a10) * w2 + (a7 + a9) * w1;
+      plane[o1 + i] = c0 * a9 + (a1 + a17) * w8 + (a2 + a16) * w7 + (a3 + a15) * w6 + (a4 + a14) * w5 + (a5 + a13) * w4 + (a6 + a12) * w3 + (a7 + a11) * w2 + (a8 + a10) * w1;
+      plane[o2 + i] = c0 * a10 + (a2 + a18) * w8 + (a3 + a17) * w7 + (a4 + a16) * w6 + (a5 + a15) * w5 + (a6 + a14) * w4 + (a7 + a13) * w3 + (a8 + a12) * w2 + (a9 + a11) * w1;
+      plane[o3 + i] = c0 * a11 + (a3 + a19) * w8 + (a4 + a18) * w7 + (a5 + a17) * w6 + (a6 + a16) * w5 + (a7 + a15) * w4 + (a8 + a14) * w3 + (a9 + a13) * w2 + (a10 + a12) * w1;
+    }
+  }
+  for (; y < height; y++) {
+    const o = y * planeRow + 8 * channels;
+    const r = y + 8;
+    for (let i = 0; i < rowLength; i++) {
+      const at = (k: number): number => values[rowAt[r + k] + i];
+      plane[o + i] =
+        c0 * at(0) +
+        (at(-8) + at(8)) * w8 +
+        (at(-7) + at(7)) * w7 +
+        (at(-6) + at(6)) * w6 +
+        (at(-5) + at(5)) * w5 +
+        (at(-4) + at(4)) * w4 +
+        (at(-3) + at(3)) * w3 +
+        (at(-2) + at(2)) * w2 +
+        (at(-1) + at(1)) * w1;
+    }
+  }
+}
+
+/**
+ * Axis 1 for kernels of radius 5 .. 8 (see verticalReach8 and horizontalReach4), to bytes: four outputs per step
+ * from the 20 values they read.
+ */
+function horizontalReach8(plane: Float64Array, dst: Uint8Array, height: number, width: number, channels: number, taps: Float64Array): void {
+  const C = channels;
+  const rowLength = width * C;
+  const margin = 8 * C;
+  const planeRow = rowLength + 2 * margin;
+  const [c0, w1, w2, w3, w4, w5, w6, w7, w8] = taps;
+  for (let y = 0; y < height; y++) {
+    const b = y * planeRow;
+    for (let p = 0; p < margin; p++) {
+      plane[b + p] = plane[b + margin + (p % C)];
+      plane[b + margin + rowLength + p] = plane[b + margin + rowLength - C + (p % C)];
+    }
+    const o = y * rowLength;
+    for (let c = 0; c < C; c++) {
+      // Pixel x of channel c is plane[b + c + (x + 8) C]; a_k = the value at pixel x - 8 + k.
+      let x = 0;
+      for (; x + 3 < width; x += 4) {
+        const q = b + c + x * C;
+        const a0 = plane[q];
+        const a1 = plane[q + C];
+        const a2 = plane[q + 2 * C];
+        const a3 = plane[q + 3 * C];
+        const a4 = plane[q + 4 * C];
+        const a5 = plane[q + 5 * C];
+        const a6 = plane[q + 6 * C];
+        const a7 = plane[q + 7 * C];
+        const a8 = plane[q + 8 * C];
+        const a9 = plane[q + 9 * C];
+        const a10 = plane[q + 10 * C];
+        const a11 = plane[q + 11 * C];
+        const a12 = plane[q + 12 * C];
+        const a13 = plane[q + 13 * C];
+        const a14 = plane[q + 14 * C];
+        const a15 = plane[q + 15 * C];
+        const a16 = plane[q + 16 * C];
+        const a17 = plane[q + 17 * C];
+        const a18 = plane[q + 18 * C];
+        const a19 = plane[q + 19 * C];
+        const v0 = c0 * a8 + (a0 + a16) * w8 + (a1 + a15) * w7 + (a2 + a14) * w6 + (a3 + a13) * w5 + (a4 + a12) * w4 + (a5 + a11) * w3 + (a6 + a10) * w2 + (a7 + a9) * w1;
+        const v1 = c0 * a9 + (a1 + a17) * w8 + (a2 + a16) * w7 + (a3 + a15) * w6 + (a4 + a14) * w5 + (a5 + a13) * w4 + (a6 + a12) * w3 + (a7 + a11) * w2 + (a8 + a10) * w1;
+        const v2 = c0 * a10 + (a2 + a18) * w8 + (a3 + a17) * w7 + (a4 + a16) * w6 + (a5 + a15) * w5 + (a6 + a14) * w4 + (a7 + a13) * w3 + (a8 + a12) * w2 + (a9 + a11) * w1;
+        const v3 = c0 * a11 + (a3 + a19) * w8 + (a4 + a18) * w7 + (a5 + a17) * w6 + (a6 + a16) * w5 + (a7 + a15) * w4 + (a8 + a14) * w3 + (a9 + a13) * w2 + (a10 + a12) * w1;
+        const to = o + x * C + c;
+        dst[to] = (v0 > 1 ? 255 : v0 > 0 ? v0 * 255 : 0) | 0;
+        dst[to + C] = (v1 > 1 ? 255 : v1 > 0 ? v1 * 255 : 0) | 0;
+        dst[to + 2 * C] = (v2 > 1 ? 255 : v2 > 0 ? v2 * 255 : 0) | 0;
+        dst[to + 3 * C] = (v3 > 1 ? 255 : v3 > 0 ? v3 * 255 : 0) | 0;
+      }
+      for (; x < width; x++) {
+        const q = b + c + x * C;
+        const at = (k: number): number => plane[q + k * C];
+        const v0 = c0 * at(8) + (at(0) + at(16)) * w8 + (at(1) + at(15)) * w7 + (at(2) + at(14)) * w6 + (at(3) + at(13)) * w5 + (at(4) + at(12)) * w4 + (at(5) + at(11)) * w3 + (at(6) + at(10)) * w2 + (at(7) + at(9)) * w1;
+        dst[o + x * C + c] = (v0 > 1 ? 255 : v0 > 0 ? v0 * 255 : 0) | 0;
       }
     }
   }
@@ -98,7 +370,8 @@ export function glassShuffle(pixels: Uint8Array, height: number, width: number, 
  * pass sweeps whole rows once per four taps, the first sweep also taking the centre:
  * acc = centre * x + (a1 + b1) * w1 + ... + (a4 + b4) * w4, which JavaScript evaluates left to right, exactly like
  * scipy's loop. The result goes to `out` (a new array by default; it must not be `values`), which is returned.
- * The values must be finite and non-negative (pixel values are).
+ * The values must be finite and non-negative (pixel values are). Used by glass_blur for kernels longer than 17
+ * taps (radius > 8: sigma >= 2.0625 px, only on images larger than the preset's nominal size).
  */
 export function gaussianFilterRows(
   values: Float64Array,
@@ -204,6 +477,63 @@ export function gaussianFilterRows(
   return out;
 }
 
+/**
+ * np.uint8(np.clip(gaussian(src / 255, sigma), 0, 1) * 255) (the gaussian of gaussianFilterRows, bit for bit) from
+ * uint8 HWC `src` into `dst` (another array). Kernels of radius <= 4 and <= 8 go through the specialised passes
+ * (padded with zero taps: as in gaussianFilterRows, adding +0 changes no sum), longer ones through
+ * gaussianFilterRows.
+ */
+export function gaussianBlurBytes(src: Uint8Array, dst: Uint8Array, height: number, width: number, channels: number, kernel: Float64Array): void {
+  const radius = (kernel.length - 1) >> 1;
+  const unit = UNIT; // a local: an imported binding read in a hot loop can cost a getter call per read
+  if (radius === 0) {
+    // One tap (sigma < 0.125 px): both passes multiply by it.
+    oneTap(src, dst, kernel[0], unit);
+    return;
+  }
+  if (radius <= 8) {
+    const reach = radius <= 4 ? 4 : 8;
+    const taps = paddedTaps(kernel, reach);
+    const plane = scratchFloat64('glass_blur.plane', height * (width + 2 * reach) * channels);
+    if (reach === 4) {
+      verticalReach4(src, plane, height, width, channels, taps, unit);
+      horizontalReach4(plane, dst, height, width, channels, taps);
+    } else {
+      const values = toUnit(src, unit, scratchFloat64('glass_blur.values', src.length));
+      verticalReach8(values, plane, height, width, channels, taps);
+      horizontalReach8(plane, dst, height, width, channels, taps);
+    }
+    return;
+  }
+  const values = toUnit(src, unit, scratchFloat64('glass_blur.values', src.length));
+  toBytes(gaussianFilterRows(values, height, width, channels, kernel, scratchFloat64('glass_blur.blurred', src.length)), dst);
+}
+
+// The loops below are functions of their own: a hot loop followed by code that has not run yet gets compiled on its
+// own (on-stack replacement), and V8 can then deoptimise the caller on every call.
+
+/** dst[i] = np.uint8(np.clip(centre * (centre * src[i] / 255), 0, 1) * 255). */
+function oneTap(src: Uint8Array, dst: Uint8Array, centre: number, unit: Float64Array): void {
+  for (let i = 0; i < src.length; i++) {
+    const x = centre * (centre * unit[src[i]]);
+    dst[i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+  }
+}
+
+/** values[i] = src[i] / 255; returns values. */
+function toUnit(src: Uint8Array, unit: Float64Array, values: Float64Array): Float64Array {
+  for (let i = 0; i < src.length; i++) values[i] = unit[src[i]];
+  return values;
+}
+
+/** dst[i] = np.uint8(np.clip(values[i], 0, 1) * 255). */
+function toBytes(values: Float64Array, dst: Uint8Array): void {
+  for (let i = 0; i < dst.length; i++) {
+    const x = values[i];
+    dst[i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+  }
+}
+
 export const glassBlur: Corruption = {
   name: 'glass_blur',
   benchmark: true,
@@ -223,23 +553,12 @@ export const glassBlur: Corruption = {
     const sigma = sigma0 * scale;
     const delta = Math.max(1, Math.round(delta0 * scale));
     const kernel = gaussianKernel1d(sigma);
-    const n = pixels.length;
-    const unit = UNIT; // a local: an imported binding read in a hot loop can cost a getter call per read
-    const values = scratchFloat64('glass_blur.values', n);
-    const blurred = scratchFloat64('glass_blur.blurred', n);
-    for (let i = 0; i < n; i++) values[i] = unit[pixels[i]];
-    const first = gaussianFilterRows(values, height, width, channels, kernel, blurred);
-    const shuffled = scratchUint8('glass_blur.shuffled', n);
-    for (let i = 0; i < n; i++) shuffled[i] = (first[i] * 255) | 0; // np.uint8(x * 255), x in [0, 1]
-    const random = context.random;
-    glassShuffle(shuffled, height, width, channels, delta, iterations, () => random.next());
-    for (let i = 0; i < n; i++) values[i] = unit[shuffled[i]];
-    const second = gaussianFilterRows(values, height, width, channels, kernel, blurred);
+    // np.uint8(x * 255) of the first blur: x is in [0, 1] (up to rounding), so clipping changes nothing.
+    const shuffled = scratchUint8('glass_blur.shuffled', pixels.length);
+    gaussianBlurBytes(pixels, shuffled, height, width, channels, kernel);
+    glassShuffle(shuffled, height, width, channels, delta, iterations, context.random);
     const out = new Uint8Array(pixels.length);
-    for (let i = 0; i < out.length; i++) {
-      const x = second[i];
-      out[i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
-    }
+    gaussianBlurBytes(shuffled, out, height, width, channels, kernel);
     return { height, width, channels, pixels: out };
   },
 };
