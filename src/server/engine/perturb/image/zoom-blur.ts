@@ -12,19 +12,44 @@
 //       in - 1 by a rounding error gives 0 (scipy does exactly that); computed in float64, stored as float32
 //     out += zoomed[trim_top : trim_top + h, trim_left : trim_left + w], trim = (zoomed size - size) // 2 (float32)
 //   x = (x + out) / (len(zooms) + 1) (float32); np.uint8(np.clip(x, 0, 1) * 255) (float32 product, truncated).
-// Float32 is emulated with Float32Array stores / Math.fround, so the output is bit-identical to the reference
-// except where the separable evaluation here (columns interpolated first, then rows) rounds a float64 value
-// differently from scipy's 2x2 sum and that lands on a float32 and then a truncation boundary (not seen: 0
+// Float32 is emulated with Math.fround after every float32 operation, so the output is bit-identical to the
+// reference except where the separable evaluation here (columns interpolated first, then rows) rounds a float64
+// value differently from scipy's 2x2 sum and that lands on a float32 and then a truncation boundary (not seen: 0
 // differing values on the 10 reference cells, and on 70 random grey / RGB / non-square / tiny images checked against
-// scipy 1.17 with the `imagecorruptions` crop). The factor 1.00 (and any factor whose crop and output equal the image)
-// is the identity and costs one add.
+// scipy 1.17 with the `imagecorruptions` crop).
+//
+// How it is computed (the same float operations in the same order as a zoom-at-a-time loop, so the same bytes):
+// - Per (image size, channels, factor list), a cached plan: per distinct zoom geometry (a "step"), where each output
+//   row and column reads (source row / column lo, and lo + 1 with the second weight). Consecutive factors with the
+//   same integer geometry (at 32 px, 1.05 and 1.06 both crop 31 rows and zoom them to 33) share a step: its zoomed
+//   crop is computed once and added once per factor. The factor 1 (and any factor whose crop and output equal the
+//   image) is the identity.
+// - The output is made one row at a time. Per step, the column passes of the two source rows the output row needs
+//   are kept in a two-row ring (source row r in slot r & 1; rows are needed in increasing order, so each source row
+//   is interpolated once per step). Then one sweep over the output row per four factors does their row passes and
+//   float32 additions, sum = f(f(f(f(sum + v1) + v2) + v3) + v4) in the reference's order, starting from x itself
+//   for the leading identity factor (float32(0 + x) = x), and the row is finished at once. A row whose coordinate lies
+//   past the input adds 0 and is skipped. Finishing (finishRow): the division by the factor count + 1 is a product
+//   with its inverse, and the clip is left out, both without changing a value (see there).
+// - Column pass: for a zoom factor >= 1 the left source pixel advances by 0 or 1 pixel per output column, so the
+//   left / right source pixels are carried in locals from one output column to the next and only a new right pixel
+//   is read. Where the second weight is 0 (the last source column, scipy's mirrored neighbour; or an output past the
+//   input) the right pixel read is simply the next one in memory (each row has one pixel of zero padding): it is
+//   multiplied by 0, and adding +0 to the non-negative first term changes nothing.
+// - All intermediate values live in plain JavaScript arrays of doubles, not typed arrays: once any ArrayBuffer in the
+//   process has been detached (the corruption workers transfer their result buffers, and loading TypeScript through
+//   tsx does it as well), V8 adds a detached-buffer check to every typed-array access in optimised code, which made
+//   the typed-array version about twice as slow. The column passes of all steps share one array (a sweep reads it at
+//   eight offsets rather than eight arrays, which keeps its loop variables in registers). The image rows and that
+//   array are kept for the next call (apply is synchronous, and a realm runs one call at a time). The input and
+//   output bytes are read and written four at a time through a DataView, for the same reason.
 //
 // Other image sizes: the zoom factors are ratios, not lengths, so they stay as published at every size (the
 // spatialScale rule has nothing to scale here). Any size works, including 1x1 (every zoom is then the identity);
 // grey images are zoomed the same way.
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { checkImage, parameterFor, type PresetParameters } from './common';
-import { scratchFloat32, scratchFloat64 } from './scratch';
+import { scratchFloat64 } from './scratch';
 
 /** np.arange(start, stop, step) of the zoom factors. */
 export const ZOOM_BLUR_FACTORS: PresetParameters<readonly [number, number, number]> = {
@@ -228,49 +253,6 @@ export function resampleBilinear(src: Float64Array, srcWidth: number, channels: 
   }
 }
 
-/**
- * The same resampling, each value rounded to float32 (scipy's float32 output) and added to the float32 `sum`
- * (numpy's float32 `out +=`); rows past the last input row add 0. With `keep`, the float32 values are also stored
- * there (0 for rows past the input), for a following zoom factor with the same geometry.
- */
-export function accumulateBilinearFloat32(
-  src: Float64Array,
-  srcWidth: number,
-  channels: number,
-  rows: AxisPlan,
-  columns: AxisPlan,
-  sum: Float32Array,
-  keep?: Float32Array,
-): void {
-  const n = columns.lo.length * channels;
-  const { first, last } = rowSpan(rows);
-  if (last < 0) {
-    keep?.fill(0);
-    return;
-  }
-  const horizontal = interpolateColumns(src, srcWidth, channels, columns, first, last);
-  const f = Math.fround;
-  const { lo, hi, wLo, wHi } = rows;
-  for (let r = 0; r < lo.length; r++) {
-    const wa = wLo[r];
-    const wb = wHi[r];
-    const o = r * n;
-    const end = o + n;
-    if (wa === 0 && wb === 0) {
-      keep?.fill(0, o, end);
-      continue;
-    }
-    let a = (lo[r] - first) * n;
-    let b = (hi[r] - first) * n;
-    if (keep) {
-      for (let i = o; i < end; i++, a++, b++) keep[i] = horizontal[a] * wa + horizontal[b] * wb;
-      for (let i = o; i < end; i++) sum[i] += keep[i];
-    } else {
-      // wb may be 0 (the last input row): adding horizontal[b] * 0 = +0 to a non-negative value changes nothing.
-      for (let i = o; i < end; i++, a++, b++) sum[i] += f(horizontal[a] * wa + horizontal[b] * wb);
-    }
-  }
-}
 
 /** True when two clipped zooms of the same image size read and write exactly the same way. */
 function sameGeometry(a: ClippedZoom, b: ClippedZoom): boolean {
@@ -284,18 +266,330 @@ function sameGeometry(a: ClippedZoom, b: ClippedZoom): boolean {
   );
 }
 
-const geometryCache = new Map<string, ClippedZoom>();
+/** A plain array of n doubles (V8 elements kind PACKED_DOUBLE, which later integer stores keep), each 0. */
+function doubles(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0.5);
+  a.fill(0);
+  return a;
+}
 
-/** clippedZoom(height, width, zoom), cached (at most 512 entries; the cache is cleared when full). */
-function cachedClippedZoom(height: number, width: number, zoom: number): ClippedZoom {
-  const key = `${height}x${width}@${zoom}`;
-  let geometry = geometryCache.get(key);
-  if (!geometry) {
-    if (geometryCache.size >= 512) geometryCache.clear();
-    geometry = clippedZoom(height, width, zoom);
-    geometryCache.set(key, geometry);
+/** float32(v / 255) for every byte value. */
+const UNIT32: number[] = (() => {
+  const table = doubles(256);
+  for (let v = 0; v < 256; v++) table[v] = Math.fround(v / 255);
+  return table;
+})();
+
+/** One distinct zoom geometry of a plan: where its output rows and columns read. */
+interface ZoomStep {
+  readonly identity: boolean;
+  /** Per output row: source row lo (lo + 1 is read when rowWHi > 0) and the weights; both 0 past the input. */
+  readonly rowLo: number[];
+  readonly rowWLo: number[];
+  readonly rowWHi: number[];
+  /** Value offset (column * channels) of output column 0's left source pixel. */
+  readonly columnStart: number;
+  /** Per output column: 1 when its left source pixel is the next pixel after the previous column's, else 0. */
+  readonly columnAdvance: number[];
+  readonly columnWLo: number[];
+  readonly columnWHi: number[];
+}
+
+/** The steps of one (image size, channels, factor list), and per factor (in order) its step. */
+interface ZoomPlan {
+  readonly steps: readonly ZoomStep[];
+  readonly order: readonly ZoomStep[];
+}
+
+function zoomStep(geometry: ClippedZoom, width: number, height: number, channels: number): ZoomStep {
+  const { rows, columns } = geometry;
+  const rowLo: number[] = [];
+  const rowWLo = doubles(height);
+  const rowWHi = doubles(height);
+  for (let r = 0; r < height; r++) {
+    if (rows.wHi[r] !== 0 && rows.hi[r] !== rows.lo[r] + 1) throw new Error('zoom_blur: a row reads a source row other than lo + 1');
+    rowLo.push(rows.lo[r]);
+    rowWLo[r] = rows.wLo[r];
+    rowWHi[r] = rows.wHi[r];
   }
-  return geometry;
+  const columnAdvance: number[] = [];
+  const columnWLo = doubles(width);
+  const columnWHi = doubles(width);
+  let previous = columns.lo[0];
+  for (let c = 0; c < width; c++) {
+    const wLo = columns.wLo[c];
+    const wHi = columns.wHi[c];
+    if (wHi !== 0 && columns.hi[c] !== columns.lo[c] + 1) throw new Error('zoom_blur: a column reads a source column other than lo + 1');
+    // An output past the input (both weights 0) reads any pixel: keep the previous one.
+    const lo = wLo === 0 && wHi === 0 ? previous : columns.lo[c];
+    const advance = lo - previous;
+    if (advance !== 0 && advance !== 1) throw new Error('zoom_blur: a column plan for a zoom >= 1 advances by more than a pixel');
+    columnAdvance.push(advance);
+    columnWLo[c] = wLo;
+    columnWHi[c] = wHi;
+    previous = lo;
+  }
+  const columnStart = columns.lo[0] * channels;
+  return { identity: geometry.identity, rowLo, rowWLo, rowWHi, columnStart, columnAdvance, columnWLo, columnWHi };
+}
+
+function zoomPlan(height: number, width: number, channels: number, zooms: readonly number[]): ZoomPlan {
+  const steps: ZoomStep[] = [];
+  const order: ZoomStep[] = [];
+  let previous: ClippedZoom | undefined;
+  for (const zoom of zooms) {
+    const geometry = clippedZoom(height, width, zoom);
+    if (!previous || !sameGeometry(previous, geometry)) steps.push(zoomStep(geometry, width, height, channels));
+    order.push(steps[steps.length - 1]);
+    previous = geometry;
+  }
+  return { steps, order };
+}
+
+const planCache = new Map<string, ZoomPlan>();
+
+/** zoomPlan, cached (at most 64 entries; the cache is cleared when full). */
+function cachedZoomPlan(height: number, width: number, channels: number, zooms: readonly number[]): ZoomPlan {
+  const key = `${height}x${width}x${channels}@${zooms.join(',')}`;
+  let plan = planCache.get(key);
+  if (!plan) {
+    if (planCache.size >= 64) planCache.clear();
+    plan = zoomPlan(height, width, channels, zooms);
+    planCache.set(key, plan);
+  }
+  return plan;
+}
+
+/** Above this many values (as scratch.ts), the image rows are not kept between calls. */
+const MAX_KEPT = 1 << 22;
+let keptRows: number[][] = [];
+let keptRing: number[] = [];
+
+/**
+ * The image as float32(v / 255) values, one array per row of width * channels values plus one pixel of zero padding.
+ * The arrays are reused by the next call (apply is synchronous, and a realm runs one call at a time).
+ */
+function imageRows(pixels: Uint8Array, height: number, rowLength: number, channels: number): number[][] {
+  let rows = keptRows;
+  if (rows.length !== height || rows[0].length !== rowLength + channels) {
+    rows = [];
+    for (let y = 0; y < height; y++) rows.push(doubles(rowLength + channels));
+    keptRows = height * rowLength <= MAX_KEPT ? rows : [];
+  }
+  // Four bytes per read (a DataView, little-endian whatever the platform): a quarter of the typed-array accesses.
+  const bytes = new DataView(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  const unit = UNIT32;
+  const whole = rowLength & ~3;
+  for (let y = 0; y < height; y++) {
+    const row = rows[y];
+    const start = y * rowLength;
+    for (let i = 0; i < whole; i += 4) {
+      const word = bytes.getUint32(start + i, true);
+      row[i] = unit[word & 255];
+      row[i + 1] = unit[(word >>> 8) & 255];
+      row[i + 2] = unit[(word >>> 16) & 255];
+      row[i + 3] = unit[word >>> 24];
+    }
+    for (let i = whole; i < rowLength; i++) row[i] = unit[pixels[start + i]];
+  }
+  return rows;
+}
+
+/** An array of at least `length` doubles (content undefined), reused by the next call like the image rows. */
+function ringArray(length: number): number[] {
+  let ring = keptRing;
+  if (ring.length < length) {
+    ring = doubles(length);
+    keptRing = length <= MAX_KEPT ? ring : [];
+  }
+  return ring;
+}
+
+/**
+ * The column pass of one source row `x` for one step, in float64: out[at + c * channels + k] = left * wLo + right * wHi
+ * with left / right the step's source pixels of output column c (channel k).
+ */
+function interpolateRow(x: number[], channels: number, step: ZoomStep, out: number[], at: number): void {
+  const advance = step.columnAdvance;
+  const wLo = step.columnWLo;
+  const wHi = step.columnWHi;
+  const count = advance.length;
+  let p = step.columnStart;
+  if (channels === 3) {
+    let l0 = x[p];
+    let l1 = x[p + 1];
+    let l2 = x[p + 2];
+    let r0 = x[p + 3];
+    let r1 = x[p + 4];
+    let r2 = x[p + 5];
+    for (let c = 0; c < count; c++, at += 3) {
+      if (advance[c] !== 0) {
+        p += 3;
+        l0 = r0;
+        l1 = r1;
+        l2 = r2;
+        r0 = x[p + 3];
+        r1 = x[p + 4];
+        r2 = x[p + 5];
+      }
+      const wp = wLo[c];
+      const wq = wHi[c];
+      out[at] = l0 * wp + r0 * wq;
+      out[at + 1] = l1 * wp + r1 * wq;
+      out[at + 2] = l2 * wp + r2 * wq;
+    }
+  } else {
+    let l = x[p];
+    let r = x[p + 1];
+    for (let c = 0; c < count; c++, at++) {
+      if (advance[c] !== 0) {
+        p++;
+        l = r;
+        r = x[p + 1];
+      }
+      out[at] = l * wLo[c] + r * wHi[c];
+    }
+  }
+}
+
+// The row pass plus float32 accumulation of one to four zoom values per sweep:
+//   to[i] = f(...f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1))... + f(r[a4 + i] * wa4 + r[b4 + i] * wb4))
+// where r holds the column passes and a / b are where those of source rows lo and lo + 1 start (b = a when wb = 0:
+// the value is then r[a + i] * wa + 0).
+
+function add1(to: number[], from: number[], r: number[], a1: number, b1: number, wa1: number, wb1: number): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) to[i] = f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1));
+}
+
+function add2(
+  to: number[],
+  from: number[],
+  r: number[],
+  a1: number,
+  b1: number,
+  wa1: number,
+  wb1: number,
+  a2: number,
+  b2: number,
+  wa2: number,
+  wb2: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) to[i] = f(f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1)) + f(r[a2 + i] * wa2 + r[b2 + i] * wb2));
+}
+
+function add3(
+  to: number[],
+  from: number[],
+  r: number[],
+  a1: number,
+  b1: number,
+  wa1: number,
+  wb1: number,
+  a2: number,
+  b2: number,
+  wa2: number,
+  wb2: number,
+  a3: number,
+  b3: number,
+  wa3: number,
+  wb3: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) {
+    const s = f(f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1)) + f(r[a2 + i] * wa2 + r[b2 + i] * wb2));
+    to[i] = f(s + f(r[a3 + i] * wa3 + r[b3 + i] * wb3));
+  }
+}
+
+function add4(
+  to: number[],
+  from: number[],
+  r: number[],
+  a1: number,
+  b1: number,
+  wa1: number,
+  wb1: number,
+  a2: number,
+  b2: number,
+  wa2: number,
+  wb2: number,
+  a3: number,
+  b3: number,
+  wa3: number,
+  wb3: number,
+  a4: number,
+  b4: number,
+  wa4: number,
+  wb4: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) {
+    const s = f(f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1)) + f(r[a2 + i] * wa2 + r[b2 + i] * wb2));
+    to[i] = f(f(s + f(r[a3 + i] * wa3 + r[b3 + i] * wb3)) + f(r[a4 + i] * wa4 + r[b4 + i] * wb4));
+  }
+}
+
+/** The zoom values of one output row, in factor order: value k = f(r[a[k] + i] * wa[k] + r[b[k] + i] * wb[k]). */
+interface RowTerms {
+  count: number;
+  readonly a: number[];
+  readonly b: number[];
+  readonly wa: number[];
+  readonly wb: number[];
+}
+
+/** sum = f(...f(from + value 1) ... + value n) (float32 additions in order), four values per sweep. */
+function accumulate(sum: number[], from: number[], r: number[], terms: RowTerms): void {
+  const { count, a, b, wa, wb } = terms;
+  if (count === 0) {
+    for (let i = 0; i < sum.length; i++) sum[i] = from[i];
+    return;
+  }
+  for (let t = 0; t < count; from = sum) {
+    const left = count - t;
+    if (left >= 4) {
+      const u = t + 1;
+      const v = t + 2;
+      const w = t + 3;
+      add4(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v], a[w], b[w], wa[w], wb[w]);
+      t += 4;
+    } else if (left === 3) {
+      const u = t + 1;
+      const v = t + 2;
+      add3(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v]);
+      t += 3;
+    } else if (left === 2) {
+      add2(sum, from, r, a[t], b[t], wa[t], wb[t], a[t + 1], b[t + 1], wa[t + 1], wb[t + 1]);
+      t += 2;
+    } else {
+      add1(sum, from, r, a[t], b[t], wa[t], wb[t]);
+      t += 1;
+    }
+  }
+}
+
+/**
+ * out[o + i] = np.uint8(clip(float32(float32(x + sum) / divisor), 0, 1) * 255) (float32 product, truncated) for one
+ * row, written four bytes at a time. The division is a product with 1 / divisor: float32(s * (1 / d)) =
+ * float32(s / d) for every float32 s in [0, d] and every d from 2 to 32 (checked exhaustively; d is 7 to 27 here).
+ * The clip is left out: x and every zoomed value are in [0, 1], so their mean is too.
+ */
+function finishRow(x: number[], sum: number[], divisor: number, out: DataView, o: number): void {
+  const f = Math.fround;
+  const n = sum.length;
+  const whole = divisor <= 32 ? n & ~3 : 0;
+  const inverse = 1 / divisor;
+  for (let i = 0; i < whole; i += 4) {
+    const b0 = f(f(f(x[i] + sum[i]) * inverse) * 255) | 0;
+    const b1 = f(f(f(x[i + 1] + sum[i + 1]) * inverse) * 255) | 0;
+    const b2 = f(f(f(x[i + 2] + sum[i + 2]) * inverse) * 255) | 0;
+    const b3 = f(f(f(x[i + 3] + sum[i + 3]) * inverse) * 255) | 0;
+    out.setUint32(o + i, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24), true);
+  }
+  for (let i = whole; i < n; i++) out.setUint8(o + i, f(f(f(x[i] + sum[i]) / divisor) * 255) | 0);
 }
 
 export const zoomBlur: Corruption = {
@@ -307,35 +601,62 @@ export const zoomBlur: Corruption = {
     const [start, stop, step] = parameterFor(ZOOM_BLUR_FACTORS, context.preset, severity, 'zoom_blur');
     const zooms = numpyArange(start, stop, step);
     const { height, width, channels, pixels } = image;
-    const n = pixels.length;
-    const f = Math.fround;
-    const x = scratchFloat64('zoom_blur.x', n); // float32 values, held in float64 (exact)
-    for (let i = 0; i < n; i++) x[i] = f(pixels[i] / 255);
-    const sum = scratchFloat32('zoom_blur.sum', n); // every store rounds to float32, like numpy's float32 `out +=`
-    sum.fill(0);
-    // Neighbouring factors often give the same integer geometry on small images (at 32 px, 1.05 and 1.06 both crop
-    // 31 rows and zoom them to 33): their zoomed crops are then identical, computed once and added again.
-    const geometries = zooms.map((zoom) => cachedClippedZoom(height, width, zoom));
-    const kept = scratchFloat32('zoom_blur.kept', n);
-    for (let k = 0; k < geometries.length; k++) {
-      const geometry = geometries[k];
-      if (geometry.identity) {
-        for (let i = 0; i < n; i++) sum[i] += x[i];
-        continue;
+    const rowLength = width * channels;
+    const x = imageRows(pixels, height, rowLength, channels);
+    const { steps, order } = cachedZoomPlan(height, width, channels, zooms);
+    // Per step, the column passes of its last two source rows: source row r in slot 2 * step + (r & 1) of the ring,
+    // which holds rowLength values per slot (an identity factor after the first uses a slot for x).
+    const ring = ringArray(2 * steps.length * rowLength);
+    const ringRow: number[] = [];
+    for (let s = 0; s < 2 * steps.length; s++) ringRow.push(-1);
+    const columnPass = (s: number, row: number): number => {
+      const slot = 2 * s + (row & 1);
+      const at = slot * rowLength;
+      if (ringRow[slot] !== row) {
+        if (steps[s].identity) for (let i = 0; i < rowLength; i++) ring[at + i] = x[row][i];
+        else interpolateRow(x[row], channels, steps[s], ring, at);
+        ringRow[slot] = row;
       }
-      if (k > 0 && sameGeometry(geometries[k - 1], geometry)) {
-        for (let i = 0; i < n; i++) sum[i] += kept[i];
-        continue;
-      }
-      // scipy stores the zoomed crop as float32 (fround), then it is added in float32.
-      const keep = k + 1 < geometries.length && sameGeometry(geometry, geometries[k + 1]) ? kept : undefined;
-      accumulateBilinearFloat32(x, width, channels, geometry.rows, geometry.columns, sum, keep);
+      return at;
+    };
+    const stepIndex = order.map((s) => steps.indexOf(s));
+    // The leading factor 1 is the identity: the sum starts at x (float32(0 + x) = x).
+    const first = order[0].identity ? 1 : 0;
+    const zero = doubles(rowLength);
+    const terms: RowTerms = { count: 0, a: [], b: [], wa: doubles(order.length), wb: doubles(order.length) };
+    for (let k = 0; k < order.length; k++) {
+      terms.a.push(0);
+      terms.b.push(0);
     }
+    const sum = doubles(rowLength);
     const divisor = zooms.length + 1;
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = f(f(x[i] + sum[i]) / divisor);
-      out[i] = (v > 1 ? 255 : v > 0 ? f(v * 255) : 0) | 0;
+    const out = new Uint8Array(pixels.length);
+    const outBytes = new DataView(out.buffer);
+    for (let y = 0; y < height; y++) {
+      const xRow = x[y];
+      let count = 0;
+      for (let k = first; k < order.length; k++) {
+        const { identity, rowLo, rowWLo, rowWHi } = order[k];
+        let a: number;
+        let wa = 1;
+        let wb = 0;
+        if (identity) {
+          a = columnPass(stepIndex[k], y); // x itself: x * 1 + x * 0
+        } else {
+          wa = rowWLo[y];
+          wb = rowWHi[y];
+          if (wa === 0 && wb === 0) continue; // past the input: scipy's constant 0 is added
+          a = columnPass(stepIndex[k], rowLo[y]);
+        }
+        terms.a[count] = a;
+        terms.b[count] = wb === 0 ? a : columnPass(stepIndex[k], rowLo[y] + 1);
+        terms.wa[count] = wa;
+        terms.wb[count] = wb;
+        count++;
+      }
+      terms.count = count;
+      accumulate(sum, first === 1 ? xRow : zero, ring, terms);
+      finishRow(xRow, sum, divisor, outBytes, y * rowLength);
     }
     return { height, width, channels, pixels: out };
   },
