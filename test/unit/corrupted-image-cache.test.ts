@@ -1,6 +1,7 @@
 // Corrupted images kept across runs: a second run of the same plan takes every corrupted image from the cache
 // and gives byte-identical outcomes and examples (checked with a model whose prediction hashes its exact input);
-// another seed or data fingerprint misses; the cache holds at most maxBytes, dropping the least recently used.
+// another seed or data fingerprint misses; the cache holds at most maxBytes, dropping the least recently used
+// data set and condition first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -73,35 +74,36 @@ test('a second run takes every corrupted image from the cache and gives identica
   const uncached = await executePlan(plan(1), dataset, hashed, config.input!, { workers: 0 });
   const first = await executePlan(plan(1), dataset, hashed, config.input!, { workers: 1, cache });
   assert.equal(store.hits, 0);
-  assert.equal(store.size, 300, '100 samples x 3 conditions kept');
-  assert.equal(store.bytes, 300 * 28 * 28);
+  assert.equal(store.size, 400, '100 clean samples and 100 x 3 corrupted images kept');
+  assert.equal(store.bytes, 400 * 28 * 28);
   const second = await executePlan(plan(1), dataset, hashed, config.input!, { workers: 0, cache });
-  assert.equal(store.hits, 300, 'every corrupted image came from the cache');
+  assert.equal(store.hits, 400, 'every image came from the cache: nothing read, nothing corrupted');
   assert.deepEqual(summary(first), summary(uncached));
   assert.deepEqual(summary(second), summary(uncached));
-  // Another seed (other noise) or another data scope shares nothing.
-  const missesBefore = store.misses;
+  // Another seed (other samples, other noise) or another data scope shares nothing.
   await executePlan(plan(2), dataset, hashed, config.input!, { workers: 0, cache });
   await executePlan(plan(1), dataset, hashed, config.input!, { workers: 0, cache: { store, scope: 'other data' } });
-  assert.equal(store.hits, 300);
-  assert.equal(store.misses - missesBefore, 600);
+  assert.equal(store.hits, 400);
 });
 
-test('the cache holds at most maxBytes, dropping the least recently used images first', () => {
+test('the cache holds at most maxBytes, dropping the least recently used data set and condition first', () => {
   const image = (v: number) => ({ height: 2, width: 2, channels: 1, pixels: new Uint8Array(4).fill(v) });
   const store = new CorruptedImageCache(12);
-  store.setAll('a/', [1, 2], [image(1), image(2)]);
-  assert.ok(store.getAll('a/', [1])); // 1 is now the most recently used
-  store.setAll('a/', [3], [image(3)]);
+  store.setAll('a', [1], [image(1)]);
+  store.setAll('b', [1], [image(2)]);
+  assert.ok(store.getAll('a', [1])); // a is now more recent than b
+  store.setAll('c', [1], [image(3)]);
   assert.equal(store.bytes, 12);
-  store.setAll('a/', [4], [image(4)]);
+  store.setAll('d', [1], [image(4)]);
   assert.equal(store.bytes, 12);
-  assert.equal(store.getAll('a/', [2]), undefined, 'the least recently used went first');
-  assert.deepEqual(Array.from(store.getAll('a/', [1, 3, 4])!.map((i) => i.pixels[0])), [1, 3, 4]);
+  assert.equal(store.getAll('b', [1]), undefined, 'the least recently used went first');
+  assert.deepEqual(['a', 'c', 'd'].map((k) => store.getAll(k, [1])![0].pixels[0]), [1, 3, 4]);
   const source = image(9);
-  store.setAll('b/', [1], [source]);
+  store.setAll('e', [1], [source]);
   source.pixels.fill(0);
-  assert.equal(store.getAll('b/', [1])![0].pixels[0], 9, 'a copy is kept, not the caller buffer');
+  assert.equal(store.getAll('e', [1])![0].pixels[0], 9, 'a copy is kept, not the caller buffer');
+  store.setSamples('clean', [{ id: 5, label: 7, image: image(5) }]);
+  assert.deepEqual(store.getSamples('clean', [5])!.map((s) => [s.id, s.label, s.image.pixels[0]]), [[5, 7, 5]]);
 });
 
 test('the data fingerprint changes when an npy file is rewritten', async () => {

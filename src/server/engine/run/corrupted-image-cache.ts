@@ -2,14 +2,16 @@
 // severity, preset, run seed, sample id, CORRUPTIONS_VERSION), so the server's smoke test on save, which reruns
 // the same conditions on the same samples with a new model, can skip corrupting and go straight to inference.
 //
+// The clean samples of a data set are kept too (with their labels), so that a repeat run reads no image file.
+//
 // Keys carry a scope that names the data (its source and a fingerprint of its files, see dataFingerprint): changed
 // data never hits an old entry. The server also clears the cache when a watched data file changes. Least recently
-// used entries go first once the pixels held pass `maxBytes`. Images are copied in and handed out read-only:
+// used groups (one data set and condition) go first once the pixels held pass `maxBytes`. Images are copied in and handed out read-only:
 // callers must not write to them.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CleanDataSpec } from '../config/config';
-import type { Image } from '../types';
+import type { Image, Sample } from '../types';
 import { CORRUPTIONS_VERSION } from '../perturb/image/registry';
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
@@ -21,57 +23,101 @@ export interface ConditionKey {
   readonly seed: number;
 }
 
+/** The kept images of one data set and condition (or its clean samples), by sample id. */
+interface Group {
+  readonly images: Map<number, Image>;
+  /** Labels, for the clean samples. */
+  readonly labels: Map<number, number>;
+  bytes: number;
+}
+
 export class CorruptedImageCache {
-  private readonly entries = new Map<string, Image>();
+  /** Groups in least-recently-used order (the first is evicted first). */
+  private readonly groups = new Map<string, Group>();
   private held = 0;
   hits = 0;
   misses = 0;
 
   constructor(readonly maxBytes = DEFAULT_CACHE_BYTES) {}
 
-  /** The prefix of every key of one data set and condition. */
+  /** The key of one data set and condition. */
   static prefix(scope: string, condition: ConditionKey): string {
-    return `${scope}\u0000${CORRUPTIONS_VERSION}\u0000${condition.preset}\u0000${condition.seed}\u0000${condition.corruption}\u0000${condition.severity}\u0000`;
+    return `${scope}\u0000${CORRUPTIONS_VERSION}\u0000${condition.preset}\u0000${condition.seed}\u0000${condition.corruption}\u0000${condition.severity}`;
   }
 
-  /** The images of all `ids` under one prefix, or undefined when any is missing (then nothing counts as used). */
-  getAll(prefix: string, ids: readonly number[]): Image[] | undefined {
+  /** The key of a data set's clean samples (kept with their labels, so a run need not read them again). */
+  static cleanPrefix(scope: string): string {
+    return `${scope}\u0000clean`;
+  }
+
+  /** Marks a group as the most recently used. */
+  private touch(key: string): Group | undefined {
+    const group = this.groups.get(key);
+    if (group) {
+      this.groups.delete(key);
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  /** The images of all `ids` in one group, or undefined when any is missing. */
+  getAll(key: string, ids: readonly number[]): Image[] | undefined {
+    const group = this.touch(key);
     const found: Image[] = [];
     for (const id of ids) {
-      const image = this.entries.get(prefix + id);
+      const image = group?.images.get(id);
       if (!image) {
         this.misses += ids.length;
         return undefined;
       }
       found.push(image);
     }
-    for (const [i, id] of ids.entries()) {
-      // Most recently used last.
-      this.entries.delete(prefix + id);
-      this.entries.set(prefix + id, found[i]);
-    }
     this.hits += ids.length;
     return found;
   }
 
+  /** The clean samples of all `ids`, or undefined when any is missing. */
+  getSamples(key: string, ids: readonly number[]): Sample[] | undefined {
+    const images = this.getAll(key, ids);
+    if (!images) return undefined;
+    const labels = this.groups.get(key)!.labels;
+    return images.map((image, i) => ({ id: ids[i], label: labels.get(ids[i]) ?? -1, image }));
+  }
+
+  /** Stores copies of clean samples with their labels. */
+  setSamples(key: string, samples: readonly Sample[]): void {
+    this.setAll(
+      key,
+      samples.map((s) => s.id),
+      samples.map((s) => s.image),
+      samples.map((s) => s.label),
+    );
+  }
+
   /** Stores copies of the images (their buffers may be reused or shared by the caller). */
-  setAll(prefix: string, ids: readonly number[], images: readonly Image[]): void {
+  setAll(key: string, ids: readonly number[], images: readonly Image[], labels?: readonly number[]): void {
+    let group = this.touch(key);
+    if (!group) {
+      group = { images: new Map(), labels: new Map(), bytes: 0 };
+      this.groups.set(key, group);
+    }
     for (const [i, id] of ids.entries()) {
       const image = images[i];
-      const key = prefix + id;
-      const old = this.entries.get(key);
+      const old = group.images.get(id);
       if (old) {
+        group.bytes -= old.pixels.byteLength;
         this.held -= old.pixels.byteLength;
-        this.entries.delete(key);
       }
-      if (image.pixels.byteLength > this.maxBytes) continue;
-      this.entries.set(key, { height: image.height, width: image.width, channels: image.channels, pixels: Uint8Array.from(image.pixels) });
+      group.images.set(id, { height: image.height, width: image.width, channels: image.channels, pixels: Uint8Array.from(image.pixels) });
+      if (labels) group.labels.set(id, labels[i]);
+      group.bytes += image.pixels.byteLength;
       this.held += image.pixels.byteLength;
     }
-    for (const [key, image] of this.entries) {
+    // Whole groups go, least recently used first; the one just written goes last of all.
+    for (const [other, g] of this.groups) {
       if (this.held <= this.maxBytes) break;
-      this.entries.delete(key);
-      this.held -= image.pixels.byteLength;
+      this.groups.delete(other);
+      this.held -= g.bytes;
     }
   }
 
@@ -79,12 +125,15 @@ export class CorruptedImageCache {
     return this.held;
   }
 
+  /** Images held. */
   get size(): number {
-    return this.entries.size;
+    let count = 0;
+    for (const g of this.groups.values()) count += g.images.size;
+    return count;
   }
 
   clear(): void {
-    this.entries.clear();
+    this.groups.clear();
     this.held = 0;
   }
 }

@@ -236,7 +236,15 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
   const readNext = () => {
     if (batchesRead >= batchCount) return undefined;
     const start = batchesRead++ * batchSize;
-    const promise = dataset.read(plan.sampleIds.slice(start, start + batchSize));
+    const ids = plan.sampleIds.slice(start, start + batchSize);
+    const cleanPrefix = cache && CorruptedImageCache.cleanPrefix(cache.scope);
+    const kept = cleanPrefix !== undefined ? cache!.store.getSamples(cleanPrefix, ids) : undefined;
+    const promise = kept
+      ? Promise.resolve(kept)
+      : dataset.read(ids).then((samples) => {
+          if (cleanPrefix !== undefined) cache!.store.setSamples(cleanPrefix, samples);
+          return samples;
+        });
     promise.catch(ignore);
     return { start, promise };
   };
