@@ -9,7 +9,9 @@
 //   `help()` (the evaluation loop's in-thread mode).
 // - Source pixels go to the workers in one SharedArrayBuffer per batch (`shareImages`): every worker and every
 //   condition of the batch reads the same memory, nothing is copied per task. Corrupted images come back packed
-//   in one transferred ArrayBuffer per task. (One buffer per message: posting 64 typed arrays costs ~20x more.)
+//   in one SharedArrayBuffer per task, never transferred: a transfer detaches a buffer, which makes V8 guard every
+//   typed-array access of that thread from then on (1.7x slower loops). (One buffer per message: posting 64
+//   typed arrays costs ~20x more.)
 // - Each image is corrupted by applyCorruption seeded by (run seed, corruption, severity, sample id), so the
 //   output is byte-identical whatever the chunking, the worker count, who ran a task, or the batch size.
 // - Errors thrown in a worker come back as the same error (an InputError keeps kind, code, file, place,

@@ -32,7 +32,7 @@ export interface CorruptRequest extends CorruptionJob {
   readonly images: PackedImages;
 }
 
-/** Worker -> main: the corrupted images packed in one transferred buffer, or the error of the first failing image. */
+/** Worker -> main: the corrupted images packed in one SharedArrayBuffer, or the error of the first failing image. */
 export type CorruptReply =
   | { readonly id: number; readonly ok: true; readonly images: PackedImages }
   | { readonly id: number; readonly ok: false; readonly error: WireError };
