@@ -1,9 +1,10 @@
 // Calibration: the reliability diagram of one chosen condition (accuracy per confidence bin against the
 // diagonal, the gap to the bin's mean confidence shaded, clean shown for comparison) and the ECE table.
-import type { ReliabilityBin, ReportCalibration, ReportModel } from '../../src/shared/report-model';
+import type { ReportCalibration, ReportModel } from '../../src/shared/report-model';
 import { h, section, select } from './dom';
 import { displayName, fixed, integer } from './format';
 import { chart, Plot, redraw, type Build } from './plot';
+import { reliabilityMarks } from './reliability-marks';
 import { sortableTable, type Column } from './tables';
 
 const label = (condition: string) => (condition === 'clean' ? 'clean' : displayName(condition));
@@ -27,26 +28,11 @@ function reliability(chosen: ReportCalibration, clean: ReportCalibration | undef
     x: { domain: [0, 1], label: 'Confidence', labelAnchor: 'center', labelArrow: 'none', tickFormat: (v: number) => `${Math.round(v * 100)}%` },
     y: { domain: [0, 1], label: 'Accuracy', labelArrow: 'none', grid: true, tickFormat: (v: number) => `${Math.round(v * 100)}%` },
     marks: [
-      Plot.rectY(bins, { x1: 'lower', x2: 'upper', y: 'accuracy', fill: theme.blue, fillOpacity: 0.85, inset: 0.5, className: 'rl-mark-accuracy' }),
-      Plot.rectY(bins, {
-        x1: 'lower',
-        x2: 'upper',
-        y1: 'accuracy',
-        y2: 'meanConfidence',
-        fill: theme.red,
-        fillOpacity: 0.28,
-        stroke: theme.red,
-        strokeOpacity: 0.7,
-        inset: 0.5,
-        className: 'rl-mark-gap',
-        title: (b: ReliabilityBin) => `confidence ${fixed(b.lower, 2)}–${fixed(b.upper, 2)}: accuracy ${fixed(b.accuracy)}, mean confidence ${fixed(b.meanConfidence)}, ${integer(b.count)} predictions`,
-      }),
+      ...reliabilityMarks(bins, theme),
       Plot.line(
         reference.map((b) => ({ x: (b.lower + b.upper) / 2, y: b.accuracy })),
         { x: 'x', y: 'y', stroke: theme.muted, strokeDasharray: '2,3', strokeWidth: 1.5, marker: 'circle-stroke', className: 'rl-mark-clean' },
       ),
-      Plot.line([[0, 0], [1, 1]], { stroke: theme.foreground, strokeOpacity: 0.55, strokeDasharray: '4,3' }),
-      Plot.frame({ stroke: theme.grid }),
     ],
   });
 }

@@ -1,13 +1,12 @@
 // Reliability diagrams per data set, as small multiples: accuracy per confidence bin against the diagonal, the
 // gap to the bin's mean confidence shaded (as the calibration section draws them), the ECE in the caption.
-import type { ReliabilityBin, ReportShift, ReportShiftDataset } from '../../src/shared/report-model';
+import type { ReportShift, ReportShiftDataset } from '../../src/shared/report-model';
 import { h } from './dom';
-import { fixed, integer } from './format';
-import { chart, Plot, type Build } from './plot';
+import { fixed } from './format';
+import { chart, type Build } from './plot';
+import { percentTick, reliabilityMarks } from './reliability-marks';
 import { dash, DASH } from './shift-format';
 import type { Theme } from './theme';
-
-const percentTick = (v: number) => `${Math.round(v * 100)}%`;
 
 function build(dataset: ReportShiftDataset): Build {
   const bins = dataset.calibration.bins.filter((b) => b.count > 0);
@@ -25,24 +24,7 @@ function build(dataset: ReportShiftDataset): Build {
       style: { color: theme.foreground },
       x: { domain: [0, 1], label: 'Confidence', labelAnchor: 'center', labelArrow: 'none', ticks: 5, tickFormat: percentTick },
       y: { domain: [0, 1], label: 'Accuracy', labelArrow: 'none', grid: true, ticks: 5, tickFormat: percentTick },
-      marks: [
-        Plot.rectY(bins, { x1: 'lower', x2: 'upper', y: 'accuracy', fill: theme.blue, fillOpacity: 0.85, inset: 0.5, className: 'rl-mark-accuracy' }),
-        Plot.rectY(bins, {
-          x1: 'lower',
-          x2: 'upper',
-          y1: 'accuracy',
-          y2: 'meanConfidence',
-          fill: theme.red,
-          fillOpacity: 0.28,
-          stroke: theme.red,
-          strokeOpacity: 0.7,
-          inset: 0.5,
-          className: 'rl-mark-gap',
-          title: (b: ReliabilityBin) => `confidence ${fixed(b.lower, 2)}–${fixed(b.upper, 2)}: accuracy ${fixed(b.accuracy)}, mean confidence ${fixed(b.meanConfidence)}, ${integer(b.count)} predictions`,
-        }),
-        Plot.line([[0, 0], [1, 1]], { stroke: theme.foreground, strokeOpacity: 0.55, strokeDasharray: '4,3' }),
-        Plot.frame({ stroke: theme.grid }),
-      ],
+      marks: reliabilityMarks(bins, theme),
     };
   };
 }
