@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Config, InputSpec } from '../../src/server/engine/config/config';
+import type { Config } from '../../src/server/engine/config/config';
 import { loadConfigFile } from '../../src/server/engine/config/load-config';
 import { readLabels } from '../../src/server/engine/data/labels';
 import { openDataset } from '../../src/server/engine/data/open-dataset';
@@ -18,28 +18,12 @@ import { chooseSamples, type RunPlan } from '../../src/server/engine/run/plan';
 import type { ImageDataset } from '../../src/server/engine/types';
 import { REPO_ROOT } from '../helpers/lsp-client';
 import { copyWorkspace, removeWorkspace } from '../helpers/workspace';
+import { hashModel } from '../helpers/hash-model';
 
 const DEMO_CONFIG = path.join(REPO_ROOT, 'examples', 'fashion-mnist', 'robustness.json');
 let config: Config;
 let dataset: ImageDataset;
 let model: ClassifierModel;
-
-/** Predicts a class from a hash of the exact input: equal outcomes mean equal images. */
-function hashModel(inner: ClassifierModel, input: InputSpec): ClassifierModel {
-  const perImage = input.height * input.width * input.channels;
-  return {
-    ...inner,
-    async infer(batch, rows) {
-      const scores = new Float32Array(rows * inner.classCount);
-      for (let r = 0; r < rows; r++) {
-        const row = batch.subarray(r * perImage, (r + 1) * perImage);
-        const digest = createHash('sha256').update(new Uint8Array(row.buffer, row.byteOffset, row.byteLength)).digest();
-        scores[r * inner.classCount + (digest[0] % inner.classCount)] = 1;
-      }
-      return scores;
-    },
-  };
-}
 
 before(async () => {
   const loaded = await loadConfigFile(DEMO_CONFIG);

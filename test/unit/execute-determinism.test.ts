@@ -2,12 +2,11 @@
 // from worker threads arrive as the same InputError; abort stops a run promptly; pools close.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import type { Config, InputSpec } from '../../src/server/engine/config/config';
+import type { Config } from '../../src/server/engine/config/config';
 import { loadConfigFile } from '../../src/server/engine/config/load-config';
 import { readLabels } from '../../src/server/engine/data/labels';
 import { openDataset } from '../../src/server/engine/data/open-dataset';
@@ -18,6 +17,7 @@ import { CorruptionPool, corruptBatch, shareImages, type CorruptionJob } from '.
 import { executePlan, RunCancelled, type Outcomes } from '../../src/server/engine/run/execute-plan';
 import { chooseSamples, type Condition, type RunPlan } from '../../src/server/engine/run/plan';
 import type { Image, ImageDataset, Sample } from '../../src/server/engine/types';
+import { hashModel } from '../helpers/hash-model';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const DEMO_CONFIG = path.join(REPO_ROOT, 'examples', 'fashion-mnist', 'robustness.json');
@@ -50,26 +50,6 @@ function allConditions(severities: readonly number[]): Condition[] {
 
 function planOf(conditions: readonly Condition[], sampleIds: readonly number[], seed = 11): RunPlan {
   return { kind: 'full', seed, preset: 'cifar', sampleIds, conditions };
-}
-
-/**
- * A stand-in model whose "prediction" for each image is a hash of its exact input values: any difference in
- * a corrupted image changes the outcome with probability 0.9, so equal outcomes mean equal images.
- */
-function hashModel(inner: ClassifierModel, input: InputSpec): ClassifierModel {
-  const perImage = input.height * input.width * input.channels;
-  return {
-    ...inner,
-    async infer(batch, rows) {
-      const scores = new Float32Array(rows * inner.classCount);
-      for (let r = 0; r < rows; r++) {
-        const row = batch.subarray(r * perImage, (r + 1) * perImage);
-        const digest = createHash('sha256').update(new Uint8Array(row.buffer, row.byteOffset, row.byteLength)).digest();
-        scores[r * inner.classCount + (digest[0] % inner.classCount)] = 1;
-      }
-      return scores;
-    },
-  };
 }
 
 const bits = (outcomes: Outcomes) => ({ clean: Array.from(outcomes.clean), conditions: outcomes.conditions.map((c) => Array.from(c)) });

@@ -35,32 +35,31 @@ export function reliability(bins: CalibrationBins) {
   }));
 }
 
+/** The report header: the run's facts and what data it saw. */
+function header(results: Results, title: string, data: { source: string; count: number; samples: number; preset: string }): ReportModel['header'] {
+  return {
+    title,
+    modelPath: results.model.path,
+    modelSha256: results.model.sha256,
+    dataSource: data.source,
+    dataCount: data.count,
+    samples: data.samples,
+    seed: results.seed,
+    preset: data.preset,
+    kind: results.kind,
+    createdAt: results.createdAt,
+    toolVersion: results.tool.version,
+    labels: results.labels,
+  };
+}
+
 export async function buildReportModel(results: Results, examples: readonly Example[][] = [], title = 'Robustness report'): Promise<ReportModel> {
   const shift = results.shift ? buildShiftReport(results.shift) : undefined;
   if (!hasSuite(results)) {
     const sets = results.shift?.datasets ?? [];
     const count = sets.reduce((a, d) => a + d.n, 0);
-    return {
-      version: REPORT_MODEL_VERSION,
-      header: {
-        title,
-        modelPath: results.model.path,
-        modelSha256: results.model.sha256,
-        dataSource: sets.map((d) => d.source).join(', ') || '(no data)',
-        dataCount: count,
-        samples: count,
-        seed: results.seed,
-        preset: 'n/a (no corruptions)',
-        kind: results.kind,
-        createdAt: results.createdAt,
-        toolVersion: results.tool.version,
-        labels: results.labels,
-      },
-      conditions: [],
-      calibration: [],
-      gallery: [],
-      shift,
-    };
+    const source = sets.map((d) => d.source).join(', ') || '(no data)';
+    return { version: REPORT_MODEL_VERSION, header: header(results, title, { source, count, samples: count, preset: 'n/a (no corruptions)' }), conditions: [], calibration: [], gallery: [], shift };
   }
   const eceOf = new Map(results.calibration.map((c) => [c.condition, c]));
   // Calibration: clean, and each corruption with its severities pooled.
@@ -116,20 +115,7 @@ export async function buildReportModel(results: Results, examples: readonly Exam
 
   return {
     version: REPORT_MODEL_VERSION,
-    header: {
-      title,
-      modelPath: results.model.path,
-      modelSha256: results.model.sha256,
-      dataSource: results.data.source,
-      dataCount: results.data.count,
-      samples: results.clean.n,
-      seed: results.seed,
-      preset: results.preset,
-      kind: results.kind,
-      createdAt: results.createdAt,
-      toolVersion: results.tool.version,
-      labels: results.labels,
-    },
+    header: header(results, title, { source: results.data.source, count: results.data.count, samples: results.clean.n, preset: results.preset }),
     summary: {
       cleanAccuracy: results.clean.accuracy,
       meanCorruptionAccuracy: results.summary.meanCorruptionAccuracy,

@@ -4,7 +4,7 @@
 // Documented field by field in docs/results-format.md.
 import type { CalibrationBins } from '../metrics/calibration';
 import type { ShiftMetric } from './metric-kernel';
-import type { ShiftRole, ShiftBound, ShiftOver } from '../config/shift-config';
+import type { ShiftCheckSpec, ShiftRole } from '../config/shift-config';
 
 /** A value with its percentile interval; null where undefined (e.g. AUROC on a one-class set). */
 export interface Interval {
@@ -51,14 +51,8 @@ export interface DatasetShiftResult {
   readonly calibration: { readonly ece: number | null; readonly bins: CalibrationBins };
 }
 
-export interface CheckResult {
-  /** Index of the check in shift.checks. */
-  readonly index: number;
-  readonly dataset: string;
-  readonly metric: ShiftMetric;
-  readonly over: ShiftOver;
-  readonly bound: ShiftBound;
-  readonly limit: number;
+/** A budget of shift.checks and how the run fared: the value it bounds, with its interval. */
+export interface CheckResult extends ShiftCheckSpec {
   readonly value: number | null;
   readonly low: number | null;
   readonly high: number | null;
