@@ -106,3 +106,12 @@ export const fmt = (value: number, digits = 3): string => {
 
 export const pad = (text: string, width: number): string => (text.length >= width ? text : text + ' '.repeat(width - text.length));
 export const padLeft = (text: string, width: number): string => (text.length >= width ? text : ' '.repeat(width - text.length) + text);
+
+/**
+ * True when this process was started on the bench file `name` (bench/NAME.ts under tsx, or .bench-out/NAME.js).
+ * Not `require.main === module`: inside the bundle of run-all every bench file shares run-all's module object.
+ */
+export function startedAs(name: string): boolean {
+  const entry = process.argv[1] ?? '';
+  return path.basename(entry).replace(/\.(ts|js)$/, '') === name;
+}

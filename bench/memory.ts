@@ -2,6 +2,7 @@
 // Fashion-MNIST demo), each in a fresh process, with and without worker threads. Flat memory means a ratio
 // of ~1 between the 4N and N runs: nothing but the per-sample outcome bits may grow with N.
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultWorkerCount } from '../src/server/engine/run/corruption-pool';
 import { fmt, pad, padLeft } from './common';
@@ -20,7 +21,10 @@ interface ChildResult {
 }
 
 function runChild(count: number, workers: number): ChildResult {
-  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'memory-child.ts'), String(count), String(workers)], {
+  // Bundled like this process (npm run bench: .bench-out/memory-child.js), or the TypeScript source under tsx.
+  const bundled = path.join(path.dirname(process.argv[1] ?? ''), 'memory-child.js');
+  const child = path.basename(path.dirname(bundled)) === '.bench-out' && fs.existsSync(bundled) ? [bundled] : ['--import', 'tsx', path.join(__dirname, 'memory-child.ts')];
+  const result = spawnSync(process.execPath, ['--expose-gc', ...child, String(count), String(workers)], {
     encoding: 'utf8',
     cwd: path.join(__dirname, '..'),
   });

@@ -9,7 +9,7 @@ import { renderStandaloneHtml } from '../src/server/engine/outputs/standalone-ht
 import { launchReportBrowser, openHtml } from '../test/fixtures/report/browser';
 import { makeReportModel } from '../test/fixtures/report/make-report-model';
 import { buildReportAssets, reportAssets } from '../test/fixtures/report/report-assets';
-import { fmt, median } from './common';
+import { fmt, median, startedAs } from './common';
 
 const SIZE_TARGET = 5 * 2 ** 20;
 const RENDER_TARGET_MS = 1000;
@@ -74,7 +74,7 @@ export async function main(): Promise<void> {
   await benchReportSize((line) => console.log(line));
 }
 
-if (require.main === module) {
+if (startedAs('report-size')) {
   main().catch((error) => {
     console.error(error);
     process.exit(1);

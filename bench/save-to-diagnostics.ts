@@ -43,7 +43,7 @@ import { defaultWorkerCount } from '../src/server/engine/run/corruption-pool';
 import { DEFAULT_BATCH_SIZE } from '../src/server/engine/run/execute-plan';
 import type { Image } from '../src/server/engine/types';
 import { SERVER_JS, startServer, uriOf, type TestServer } from '../test/helpers/lsp-client';
-import { cores, fmt, machineLine, median, pad, padLeft, REPO_ROOT } from './common';
+import { cores, fmt, machineLine, median, pad, padLeft, REPO_ROOT, startedAs } from './common';
 
 const DEMO = path.join(REPO_ROOT, 'examples', 'cifar-synth');
 const SAMPLES = 256;
@@ -675,7 +675,7 @@ async function main(): Promise<void> {
   await benchSaveToDiagnostics((line) => console.log(line), Number.isFinite(runs) && runs > 0 ? runs : 20);
 }
 
-if (require.main === module) {
+if (startedAs('save-to-diagnostics')) {
   main().catch((error) => {
     console.error(error);
     process.exitCode = 1;

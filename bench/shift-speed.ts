@@ -12,7 +12,7 @@ import { loadClassifier } from '../src/server/engine/model/load-model';
 import { MetricKernel, SHIFT_METRICS } from '../src/server/engine/shift/metric-kernel';
 import { resampleCounts } from '../src/server/engine/shift/bootstrap';
 import { toProbabilities } from '../src/server/engine/shift/scores';
-import { fmt } from './common';
+import { fmt, startedAs } from './common';
 
 const ROWS = 100_000;
 const RESAMPLES = 1000;
@@ -71,7 +71,7 @@ export async function benchShift(log: (line: string) => void): Promise<void> {
   }
 }
 
-if (require.main === module) {
+if (startedAs('shift-speed')) {
   benchShift((line) => console.log(line)).catch((error) => {
     console.error(error);
     process.exit(1);
