@@ -355,7 +355,9 @@ async function main(): Promise<void> {
   await write(path.join(FIXTURES, 'unterminated-quote.csv'), lines.map((l, i) => (i === 20 ? `"${l}` : l)).join('\n'));
 }
 
-if (require.main === module) {
+// Run as a script only (not when a bundle that imports the bench-table helpers starts: there require.main is the
+// bundle's module too).
+if (path.basename(process.argv[1] ?? '').replace(/\.(ts|js)$/, '') === 'make-tabular-data') {
   main().catch((error) => {
     console.error(error);
     process.exit(1);
