@@ -104,7 +104,7 @@ export function startServer(connection: Connection): void {
   connection.onInitialized(() => {
     if (dynamicWatchers) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{onnx,npy,png,jpg,jpeg,JPEG,txt}' }],
+        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{onnx,npy,png,jpg,jpeg,JPEG,txt,csv,parquet}' }],
       });
     }
     connection.workspace.onDidChangeWorkspaceFolders((event) => {

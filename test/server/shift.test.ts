@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
+import { DiagnosticSeverity, DidChangeWatchedFilesNotification, FileChangeType } from 'vscode-languageserver-protocol/node';
 import { RunFinalRequest, RunSmokeRequest } from '../../src/shared/protocol';
 import { startServer, uriOf, type TestServer } from '../helpers/lsp-client';
 import { removeWorkspace } from '../helpers/workspace';
@@ -79,4 +79,17 @@ test('the final evaluation request evaluates the frozen set, logs it, and warns 
   await server.connection.sendRequest(RunSmokeRequest.type, {});
   assert.equal((server.diagnostics.get(configUri) ?? []).filter((d) => d.code === 'frozen-test-overused').length, 1);
   assert.equal((await fs.readFile(log, 'utf8')).trim().split('\n').length, 2, 'smoke runs do not log');
+});
+
+test('a changed target-dev file starts a smoke test; a changed frozen test file does not', async () => {
+  const runs = () => server.states.filter((s) => s.state === 'running' && s.percent === 0).length;
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1500)); // past the 300 ms debounce
+  const notify = (file: string) => server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uriOf(path.join(folder, file)), type: FileChangeType.Changed }] });
+  const before = runs();
+  await notify('data/fog.npy');
+  await settle();
+  assert.equal(runs(), before, 'the frozen test set is not watched: changing it must not make anyone look at it');
+  await notify('data/contrast.npy');
+  await server.waitForState((s) => s.state === 'finished', 60_000);
+  assert.equal(runs(), before + 1);
 });
