@@ -59,14 +59,15 @@ export interface Demo {
   readonly model: ClassifierModel;
 }
 
-export async function openDemo(name: string, threads = 1): Promise<Demo> {
+/** A demo workspace's data and model (or, with `modelFile`, another model with the same input). */
+export async function openDemo(name: string, threads = 1, modelFile?: string): Promise<Demo> {
   const loaded = await loadConfigFile(path.join(REPO_ROOT, 'examples', name, 'robustness.json'));
   if (!loaded.config) throw new Error(`examples/${name}/robustness.json does not parse`);
   const config = loaded.config;
   const labels = await readLabels(config.labels as string[] | string, config.dir);
   const data = config.data as Parameters<typeof openDataset>[0];
   const dataset = await openDataset(data, config.dir, { height: config.input!.height, width: config.input!.width, channels: config.input!.channels, labels });
-  const model = await loadClassifier(config.model, config.input!, labels.length, { threads });
+  const model = await loadClassifier(modelFile ?? config.model, config.input!, labels.length, { threads });
   return { name, config, labels, dataset, model };
 }
 
