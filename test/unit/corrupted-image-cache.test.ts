@@ -59,15 +59,35 @@ test('a second run takes every corrupted image from the cache and gives identica
   const first = await executePlan(plan(1), dataset, hashed, config.input!, { workers: 1, cache });
   assert.equal(store.hits, 0);
   assert.equal(store.size, 400, '100 clean samples and 100 x 3 corrupted images kept');
-  assert.equal(store.bytes, 400 * 28 * 28);
+  assert.equal(store.bytes, 400 * 28 * 28 * 5, 'each as uint8 pixels and as the float32 input tensor');
   const second = await executePlan(plan(1), dataset, hashed, config.input!, { workers: 0, cache });
-  assert.equal(store.hits, 400, 'every image came from the cache: nothing read, nothing corrupted');
+  assert.equal(store.hits, 400, 'every image came from the cache: nothing read, nothing corrupted, nothing preprocessed');
   assert.deepEqual(summary(first), summary(uncached));
   assert.deepEqual(summary(second), summary(uncached));
   // Another seed (other samples, other noise) or another data scope shares nothing.
   await executePlan(plan(2), dataset, hashed, config.input!, { workers: 0, cache });
   await executePlan(plan(1), dataset, hashed, config.input!, { workers: 0, cache: { store, scope: 'other data' } });
   assert.equal(store.hits, 400);
+});
+
+test('with a fixed-batch model (padded batches) kept tensors give the same outcomes', async () => {
+  const fixed = { ...hashModel(model, config.input!), fixedBatch: 7 };
+  const smallPlan = { ...plan(3), sampleIds: chooseSamples(dataset.count, 30, 3) };
+  const reference = summary(await executePlan(smallPlan, dataset, fixed, config.input!, { workers: 0 }));
+  const cache = { store: new CorruptedImageCache(), scope: 'fashion' };
+  assert.deepEqual(summary(await executePlan(smallPlan, dataset, fixed, config.input!, { workers: 0, cache })), reference);
+  assert.deepEqual(summary(await executePlan(smallPlan, dataset, fixed, config.input!, { workers: 0, cache })), reference);
+  assert.equal(cache.store.hits, 120);
+});
+
+test('tensors are kept for one input description per group: another one replaces them', () => {
+  const store = new CorruptedImageCache();
+  store.setTensors('g', 'input A', [1, 2], new Float32Array([1, 2, 3, 4]), 2);
+  assert.deepEqual(store.getTensors('g', 'input A', [2, 1])!.map((t) => Array.from(t)), [[3, 4], [1, 2]]);
+  assert.equal(store.getTensors('g', 'input B', [1]), undefined);
+  store.setTensors('g', 'input B', [1], new Float32Array([9, 9]), 2);
+  assert.equal(store.getTensors('g', 'input A', [1]), undefined);
+  assert.equal(store.bytes, 8, 'the replaced tensors no longer count');
 });
 
 test('the cache holds at most maxBytes, dropping the least recently used data set and condition first', () => {

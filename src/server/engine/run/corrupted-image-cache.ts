@@ -2,11 +2,13 @@
 // severity, preset, run seed, sample id, CORRUPTIONS_VERSION), so the server's smoke test on save, which reruns
 // the same conditions on the same samples with a new model, can skip corrupting and go straight to inference.
 //
-// The clean samples of a data set are kept too (with their labels), so that a repeat run reads no image file.
+// The clean samples of a data set are kept too (with their labels), so that a repeat run reads no image file, and
+// so are the images as the model's input tensor (for one input description per group), so that it does not
+// preprocess them again either.
 //
 // Keys carry a scope that names the data (its source and a fingerprint of its files, see dataFingerprint): changed
 // data never hits an old entry. The server also clears the cache when a watched data file changes. Least recently
-// used groups (one data set and condition) go first once the pixels held pass `maxBytes`. Images are copied in and handed out read-only:
+// used groups (one data set and condition) go first once the bytes held (pixels and tensors) pass `maxBytes`. Images are copied in and handed out read-only:
 // callers must not write to them.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -28,6 +30,9 @@ interface Group {
   readonly images: Map<number, Image>;
   /** Labels, for the clean samples. */
   readonly labels: Map<number, number>;
+  /** The images as the model's input (preprocessed), for one input description (`tensorsFor`). */
+  tensors: Map<number, Float32Array>;
+  tensorsFor: string | undefined;
   bytes: number;
 }
 
@@ -98,7 +103,7 @@ export class CorruptedImageCache {
   setAll(key: string, ids: readonly number[], images: readonly Image[], labels?: readonly number[]): void {
     let group = this.touch(key);
     if (!group) {
-      group = { images: new Map(), labels: new Map(), bytes: 0 };
+      group = { images: new Map(), labels: new Map(), tensors: new Map(), tensorsFor: undefined, bytes: 0 };
       this.groups.set(key, group);
     }
     for (const [i, id] of ids.entries()) {
@@ -113,7 +118,53 @@ export class CorruptedImageCache {
       group.bytes += image.pixels.byteLength;
       this.held += image.pixels.byteLength;
     }
-    // Whole groups go, least recently used first; the one just written goes last of all.
+    this.evict();
+  }
+
+  /** The preprocessed inputs of all `ids` for the input description `input`, or undefined when any is missing. */
+  getTensors(key: string, input: string, ids: readonly number[]): Float32Array[] | undefined {
+    const group = this.groups.get(key);
+    if (!group || group.tensorsFor !== input) return undefined;
+    const found: Float32Array[] = [];
+    for (const id of ids) {
+      const tensor = group.tensors.get(id);
+      if (!tensor) return undefined;
+      found.push(tensor);
+    }
+    return found;
+  }
+
+  /** Keeps copies of the rows of a preprocessed batch (row i is sample ids[i]) for the input description `input`. */
+  setTensors(key: string, input: string, ids: readonly number[], batch: Float32Array, perImage: number): void {
+    let group = this.touch(key);
+    if (!group) {
+      group = { images: new Map(), labels: new Map(), tensors: new Map(), tensorsFor: undefined, bytes: 0 };
+      this.groups.set(key, group);
+    }
+    if (group.tensorsFor !== input) {
+      for (const t of group.tensors.values()) {
+        group.bytes -= t.byteLength;
+        this.held -= t.byteLength;
+      }
+      group.tensors = new Map();
+      group.tensorsFor = input;
+    }
+    for (const [i, id] of ids.entries()) {
+      const old = group.tensors.get(id);
+      if (old) {
+        group.bytes -= old.byteLength;
+        this.held -= old.byteLength;
+      }
+      const row = batch.slice(i * perImage, (i + 1) * perImage);
+      group.tensors.set(id, row);
+      group.bytes += row.byteLength;
+      this.held += row.byteLength;
+    }
+    this.evict();
+  }
+
+  /** Whole groups go, least recently used first (the one just written is the most recent). */
+  private evict(): void {
     for (const [other, g] of this.groups) {
       if (this.held <= this.maxBytes) break;
       this.groups.delete(other);

@@ -210,13 +210,32 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     list.push({ ...example, image: { ...example.image, pixels: Uint8Array.from(example.image.pixels) } });
     list.sort((a, b) => Number(a.predicted === a.label) - Number(b.predicted === b.label) || a.sampleId - b.sampleId);
   };
-  const infer = async (images: readonly Image[], samples: readonly Sample[], what: string, into: Uint8Array, start: number, slot: number) => {
-    const count = images.length;
+  const perImage = input.height * input.width * input.channels;
+  const inputKey = JSON.stringify(input);
+  /** The batch as the model's input: from kept tensors of the cache group when all are there, else preprocessed (and kept). */
+  const inputBatch = (images: readonly Image[], ids: readonly number[], rows: number, group: string | undefined): Float32Array => {
+    const kept = group !== undefined ? cache!.store.getTensors(group, inputKey, ids) : undefined;
+    if (kept) {
+      if (!scratch || scratch.length < rows * perImage) scratch = new Float32Array(rows * perImage);
+      for (let r = 0; r < rows; r++) scratch.set(kept[r < kept.length ? r : 0], r * perImage);
+      return scratch.length === rows * perImage ? scratch : scratch.subarray(0, rows * perImage);
+    }
     // A model with a fixed batch size gets padded batches.
-    const rows = model.fixedBatch ?? count;
-    const padded = rows > count ? [...images, ...Array.from({ length: rows - count }, () => images[0])] : images;
+    const padded = rows > images.length ? [...images, ...Array.from({ length: rows - images.length }, () => images[0])] : images;
     const batch = preprocessBatch(padded, input, scratch);
     if (!scratch || batch.length > scratch.length) scratch = batch;
+    if (group !== undefined) cache!.store.setTensors(group, inputKey, ids, batch, perImage);
+    return batch;
+  };
+  const infer = async (images: readonly Image[], samples: readonly Sample[], what: string, into: Uint8Array, start: number, slot: number, group?: string) => {
+    const count = images.length;
+    const rows = model.fixedBatch ?? count;
+    const batch = inputBatch(
+      images,
+      samples.map((s) => s.id),
+      rows,
+      group,
+    );
     const scores = await model.infer(batch, rows);
     const predicted = predictions(scores, count, model.classCount, model, what, samples);
     for (let i = 0; i < count; i++) {
@@ -333,7 +352,13 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
       // Give the workers their next tasks before this thread gets busy with inference.
       await fill();
       throwIfAborted(signal);
-      await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start, condition + 1);
+      // The cache group of these images (their preprocessed rows are kept there too).
+      const group = !cache
+        ? undefined
+        : condition < 0
+          ? CorruptedImageCache.cleanPrefix(cache.scope)
+          : CorruptedImageCache.prefix(cache.scope, { ...plan.conditions[condition], preset: plan.preset, seed: plan.seed });
+      await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start, condition + 1, group);
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
