@@ -151,3 +151,21 @@ test('bad input: a group file row naming no sample, and a positive class that is
     await writeConfig(shiftSection());
   }
 });
+
+test('a model with a fixed batch size gets the same figures as the same weights with a free batch', async () => {
+  const fixtures = path.join(REPO_ROOT, 'test', 'fixtures', 'models');
+  const section = { datasets: { source: { role: 'source-heldout', data: { format: 'npy', x: 'data/x.npy', y: 'data/y.npy' } } }, bootstrap: { resamples: 20 } };
+  const figures = async (model: string) => {
+    const file = await writeConfig(section);
+    const config = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, JSON.stringify({ ...config, model }));
+    return (await run('full')).shift!.datasets[0].metrics;
+  };
+  try {
+    const free = await figures(path.join(fixtures, 'grey28-linear.onnx'));
+    const fixed = await figures(path.join(fixtures, 'fixed-batch.onnx'));
+    assert.deepEqual(fixed, free);
+  } finally {
+    await writeConfig(shiftSection());
+  }
+});

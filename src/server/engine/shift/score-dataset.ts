@@ -47,6 +47,25 @@ function relocate(error: unknown, spec: ShiftDatasetSpec): unknown {
   return relocated;
 }
 
+/**
+ * Scores of `rows` rows of `perRow` values. A model with a fixed batch size gets batches of exactly that size,
+ * the last one padded with copies of its first row (whose scores are dropped).
+ */
+async function inferRows(model: ClassifierModel, data: Float32Array, rows: number, perRow: number): Promise<Float32Array> {
+  const size = model.fixedBatch;
+  if (size === undefined) return model.infer(data, rows);
+  const K = model.classCount;
+  const scores = new Float32Array(rows * K);
+  const batch = new Float32Array(size * perRow);
+  for (let start = 0; start < rows; start += size) {
+    const count = Math.min(size, rows - start);
+    batch.set(data.subarray(start * perRow, (start + count) * perRow));
+    for (let r = count; r < size; r++) batch.copyWithin(r * perRow, 0, perRow);
+    scores.set((await model.infer(batch, size)).subarray(0, count * K), start * K);
+  }
+  return scores;
+}
+
 function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RunCancelled();
 }
@@ -72,7 +91,7 @@ export async function scoreDataset(spec: ShiftDatasetSpec, input: InputSpec | un
       for (let start = 0; start < table.count; start += TABLE_BATCH) {
         checkCancelled(options.signal);
         const rows = Math.min(TABLE_BATCH, table.count - start);
-        const scores = await model.infer(table.features.subarray(start * table.featureCount, (start + rows) * table.featureCount), rows);
+        const scores = await inferRows(model, table.features.subarray(start * table.featureCount, (start + rows) * table.featureCount), rows, table.featureCount);
         raw.set(scores, start * K);
         options.onProgress?.(start + rows, table.count);
       }
@@ -128,7 +147,7 @@ export async function scoreDataset(spec: ShiftDatasetSpec, input: InputSpec | un
             checkCancelled(options.signal);
             const ids = Array.from({ length: Math.min(IMAGE_BATCH, part.dataset.count - start) }, (_, j) => start + j);
             const samples = await part.dataset.read(ids);
-            const scores = await model.infer(preprocessBatch(samples.map((s) => s.image), input), samples.length);
+            const scores = await inferRows(model, preprocessBatch(samples.map((s) => s.image), input), samples.length, input.height * input.width * input.channels);
             raw.set(scores.subarray(0, samples.length * K), done * K);
             samples.forEach((s, j) => {
               labels[done + j] = s.label;
