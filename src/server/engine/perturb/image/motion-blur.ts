@@ -50,6 +50,7 @@
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { numpySum } from './gaussian-blur';
 import { checkImage, parameterFor, type PresetParameters, spatialScale } from './common';
+import { doubles, scratchDoubles } from './scratch';
 
 /** (radius, sigma) of the kernel, in pixels at the nominal size. */
 export const MOTION_BLUR_PARAMETERS: PresetParameters<readonly [number, number]> = {
@@ -130,18 +131,6 @@ export function motionBlurTaps(radius: number, sigma: number, angleDegrees: numb
   return { dy: Int32Array.from(dy), dx: Int32Array.from(dx), weights: Float64Array.from(weights) };
 }
 
-/** A plain array of n doubles (V8 elements kind PACKED_DOUBLE, which later integer stores keep), each 0. */
-function doubles(n: number): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < n; i++) a.push(0.5);
-  a.fill(0);
-  return a;
-}
-
-/** Above this many values (as scratch.ts), the padded image is not kept between calls. */
-const MAX_KEPT = 1 << 22;
-let keptPadded: number[] = [];
-
 /**
  * A motion blur of one image, ready to run row by row: the edge-padded image and, per tap (padded with zero-weight
  * taps to a multiple of four), its row shift, its column offset in the padded row and its weight.
@@ -177,11 +166,7 @@ function motionBlurPlan(values: ArrayLike<number>, height: number, width: number
   }
   const stride = (width + left + right) * channels;
   const rowLength = width * channels;
-  let padded = keptPadded;
-  if (padded.length < height * stride) {
-    padded = doubles(height * stride);
-    keptPadded = padded.length <= MAX_KEPT ? padded : [];
-  }
+  const padded = scratchDoubles('motion.padded', height * stride);
   // Bytes are read four at a time (a DataView, little-endian whatever the platform): a quarter of the typed-array
   // accesses.
   const bytes = values instanceof Uint8Array ? new DataView(values.buffer, values.byteOffset, values.byteLength) : undefined;

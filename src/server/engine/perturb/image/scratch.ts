@@ -39,3 +39,31 @@ export function scratchFloat32(name: string, length: number): Float32Array {
 export function scratchUint8(name: string, length: number): Uint8Array {
   return fromPool(uint8Pool, name, length, (n) => new Uint8Array(n));
 }
+
+/**
+ * A plain array of n doubles, each 0, in V8's PACKED_DOUBLE elements kind (which later integer stores keep). Hot
+ * loops read plain arrays at full speed even in a thread that has detached a buffer, where every typed-array access
+ * is guarded (see corruption-pool.ts).
+ */
+export function doubles(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0.5);
+  a.fill(0);
+  return a;
+}
+
+const doublesPool = new Map<string, number[]>();
+
+/**
+ * A plain double array of AT LEAST `length` values (content undefined; a plain array has no subarray) reserved for
+ * `name` until its next request, under the same rules and size limit as the typed scratch buffers.
+ */
+export function scratchDoubles(name: string, length: number): number[] {
+  if (length > MAX_POOLED) return doubles(length);
+  let array = doublesPool.get(name);
+  if (!array || array.length < length) {
+    array = doubles(length);
+    doublesPool.set(name, array);
+  }
+  return array;
+}

@@ -49,7 +49,7 @@
 // grey images are zoomed the same way.
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { checkImage, parameterFor, type PresetParameters } from './common';
-import { scratchFloat64 } from './scratch';
+import { doubles, scratchDoubles, scratchFloat64 } from './scratch';
 
 /** np.arange(start, stop, step) of the zoom factors. */
 export const ZOOM_BLUR_FACTORS: PresetParameters<readonly [number, number, number]> = {
@@ -266,14 +266,6 @@ function sameGeometry(a: ClippedZoom, b: ClippedZoom): boolean {
   );
 }
 
-/** A plain array of n doubles (V8 elements kind PACKED_DOUBLE, which later integer stores keep), each 0. */
-function doubles(n: number): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < n; i++) a.push(0.5);
-  a.fill(0);
-  return a;
-}
-
 /** float32(v / 255) for every byte value. */
 const UNIT32: number[] = (() => {
   const table = doubles(256);
@@ -361,10 +353,9 @@ function cachedZoomPlan(height: number, width: number, channels: number, zooms: 
   return plan;
 }
 
-/** Above this many values (as scratch.ts), the image rows are not kept between calls. */
+/** Above this many values (scratch.ts's limit), the image rows are not kept between calls. */
 const MAX_KEPT = 1 << 22;
 let keptRows: number[][] = [];
-let keptRing: number[] = [];
 
 /**
  * The image as float32(v / 255) values, one array per row of width * channels values plus one pixel of zero padding.
@@ -394,16 +385,6 @@ function imageRows(pixels: Uint8Array, height: number, rowLength: number, channe
     for (let i = whole; i < rowLength; i++) row[i] = unit[pixels[start + i]];
   }
   return rows;
-}
-
-/** An array of at least `length` doubles (content undefined), reused by the next call like the image rows. */
-function ringArray(length: number): number[] {
-  let ring = keptRing;
-  if (ring.length < length) {
-    ring = doubles(length);
-    keptRing = length <= MAX_KEPT ? ring : [];
-  }
-  return ring;
 }
 
 /**
@@ -606,7 +587,7 @@ export const zoomBlur: Corruption = {
     const { steps, order } = cachedZoomPlan(height, width, channels, zooms);
     // Per step, the column passes of its last two source rows: source row r in slot 2 * step + (r & 1) of the ring,
     // which holds rowLength values per slot (an identity factor after the first uses a slot for x).
-    const ring = ringArray(2 * steps.length * rowLength);
+    const ring = scratchDoubles('zoom.ring', 2 * steps.length * rowLength);
     const ringRow: number[] = [];
     for (let s = 0; s < 2 * steps.length; s++) ringRow.push(-1);
     const columnPass = (s: number, row: number): number => {
