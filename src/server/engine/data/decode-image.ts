@@ -7,11 +7,14 @@
 //    Resize((h, w)), with sharp's default lanczos3 kernel.
 //  - EXIF orientation is not applied (PIL, and so torchvision's ImageFolder, do not apply it either).
 // The file is read into memory first so that sharp's file cache never serves a stale image after an edit.
+// Plain 8-bit PNGs already at the configured size are decoded by decode-png.ts instead (same bytes, much less
+// CPU); every other file, and every error, goes through sharp.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { InputError, type ConfigPath } from '../errors';
 import type { Image } from '../types';
+import { decodePngFast, hasPngSignature } from './decode-png';
 
 export interface PixelFormat {
   readonly height: number;
@@ -42,6 +45,10 @@ export async function decodeImageFile(file: string, format: PixelFormat, context
     bytes = await fs.readFile(file);
   } catch (error) {
     throw fail((error as Error).message, 'the file could not be opened; check that it still exists and is readable, then rerun');
+  }
+  if (hasPngSignature(bytes)) {
+    const pixels = decodePngFast(bytes, format);
+    if (pixels) return { height: format.height, width: format.width, channels: format.channels, pixels };
   }
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
