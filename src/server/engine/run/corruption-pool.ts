@@ -2,11 +2,12 @@
 // thread, which helps with queued work whenever it would otherwise wait. `corruptBatch` is the one way the
 // evaluation loop corrupts a batch.
 //
-// - A batch is split into one task per worker (contiguous chunks). Tasks wait in a FIFO queue; each worker has
-//   at most two tasks posted (one running, one queued in its port), so it never idles while the main thread is
-//   busy in a (synchronous) inference, and the rest of the queue stays available to the main thread: `help()`
-//   runs the oldest queued task in this thread. A pool of size 0 has no threads at all: everything runs through
-//   `help()` (the evaluation loop's in-thread mode).
+// - A batch is split into a few tasks (contiguous chunks, about two per thread). Every task is posted to every
+//   worker at once, and whoever claims it first runs it: a claim is an atomic swap in a small SharedArrayBuffer
+//   of claim slots, so a worker takes its next task straight from its port without waiting for this thread
+//   (which is often busy for milliseconds in a synchronous inference), and a worker that finds a task taken
+//   skips it. This thread claims open tasks too, oldest first, whenever it would otherwise wait (`help()`). A
+//   pool of size 0 has no threads at all: everything runs through `help()` (the evaluation loop's in-thread mode).
 // - Source pixels go to the workers in one SharedArrayBuffer per batch (`shareImages`): every worker and every
 //   condition of the batch reads the same memory, nothing is copied per task. Corrupted images come back packed
 //   in one SharedArrayBuffer per task, never transferred: a transfer detaches a buffer, which makes V8 guard every
@@ -15,8 +16,8 @@
 // - Each image is corrupted by applyCorruption seeded by (run seed, corruption, severity, sample id), so the
 //   output is byte-identical whatever the chunking, the worker count, who ran a task, or the batch size.
 // - Errors thrown in a worker come back as the same error (an InputError keeps kind, code, file, place,
-//   configPath and fix). A worker that dies rejects its tasks; the pool then refuses new work.
-// - An aborted signal rejects that call's tasks with RunCancelled at once; `terminate()` rejects every
+//   configPath and fix). A worker that dies rejects every unfinished task; the pool then refuses new work.
+// - An aborted signal withdraws that call's open tasks and rejects them with RunCancelled at once; `terminate()` rejects every
 //   unfinished task and stops the threads. Idle workers are unref'd, so a pool that someone forgot to close
 //   cannot keep the process alive.
 //
@@ -30,7 +31,7 @@ import { Worker } from 'node:worker_threads';
 import { applyCorruption } from '../perturb/image/registry';
 import type { Image } from '../types';
 import { RunCancelled } from './cancelled';
-import { fromWireError, packImages, unpackImages, type CorruptionJob, type CorruptReply, type CorruptRequest, type PackedImages } from './corruption-protocol';
+import { fromWireError, packImages, unpackImages, type CorruptionJob, type CorruptionWorkerData, type CorruptReply, type CorruptRequest, type PackedImages } from './corruption-protocol';
 
 export type { CorruptionJob } from './corruption-protocol';
 
@@ -47,9 +48,6 @@ export interface CorruptOptions {
   /** Let this thread run queued tasks while it waits (default true). False leaves all the work to the workers. */
   readonly help?: boolean;
 }
-
-/** Tasks posted to one worker at a time: one running and one waiting in its port. */
-const WORKER_DEPTH = 2;
 
 /** The default pool size: one fewer than the cores (the main thread runs inference), at most 4, at least 1. */
 export function defaultWorkerCount(): number {
@@ -95,19 +93,22 @@ interface Task {
   readonly images: readonly Image[] | undefined;
   readonly resolve: (images: Image[]) => void;
   readonly reject: (error: Error) => void;
-  /** The worker it was posted to. */
-  slot?: Slot;
   settled: boolean;
 }
 
-interface Slot {
-  readonly worker: Worker;
-  readonly posted: Map<number, Task>;
-}
+/**
+ * Claim slots shared by the pool's threads: the slot of task `id` is `id % CLAIM_SLOTS` and holds `id` while the
+ * task is open; the first thread to swap it to 0 (Atomics.compareExchange) runs the task. Far more slots than
+ * tasks are ever open at once (a slot still holding an open task is never reused: see `newTaskId`).
+ */
+const CLAIM_SLOTS = 1 << 14;
 
 export class CorruptionPool {
-  private readonly slots: Slot[] = [];
-  /** Tasks not posted yet, oldest first (`head` is the index of the oldest). */
+  private readonly workers: Worker[] = [];
+  private readonly claims: Int32Array;
+  /** Tasks not settled yet, by id. */
+  private readonly pending = new Map<number, Task>();
+  /** Tasks that may still be open, oldest first (`head` is the index of the oldest): what `help()` claims from. */
   private queued: Task[] = [];
   private head = 0;
   private nextId = 1;
@@ -115,7 +116,8 @@ export class CorruptionPool {
   private closed = false;
 
   private constructor(readonly size: number, entry: WorkerEntry | undefined) {
-    for (let i = 0; i < size; i++) this.slots.push(this.start(entry!));
+    this.claims = new Int32Array(size > 0 ? new SharedArrayBuffer(4 * CLAIM_SLOTS) : new ArrayBuffer(4 * CLAIM_SLOTS));
+    for (let i = 0; i < size; i++) this.workers.push(this.start(entry!));
   }
 
   /**
@@ -129,79 +131,53 @@ export class CorruptionPool {
     return entry ? new CorruptionPool(size, entry) : undefined;
   }
 
-  private start(entry: WorkerEntry): Slot {
-    const worker = 'file' in entry ? new Worker(entry.file, { execArgv: [] }) : new Worker(entry.code, { eval: true, execArgv: [] });
-    const slot: Slot = { worker, posted: new Map() };
+  private start(entry: WorkerEntry): Worker {
+    const workerData: CorruptionWorkerData = { claims: this.claims.buffer as SharedArrayBuffer, claimSlots: CLAIM_SLOTS };
+    const worker = 'file' in entry ? new Worker(entry.file, { execArgv: [], workerData }) : new Worker(entry.code, { eval: true, execArgv: [], workerData });
     worker.unref();
     worker.on('message', (reply: CorruptReply) => {
-      const task = slot.posted.get(reply.id);
+      const task = this.pending.get(reply.id);
       if (!task) return; // abandoned (its caller was aborted)
-      slot.posted.delete(reply.id);
-      if (slot.posted.size === 0) worker.unref();
       if (reply.ok) this.settle(task, unpackImages(reply.images));
       else this.settle(task, undefined, fromWireError(reply.error));
-      this.dispatch();
     });
-    worker.on('error', (error) => this.fail(slot, error));
+    worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
-      if (!this.closed) this.fail(slot, new Error(`a corruption worker thread stopped unexpectedly (exit code ${code})`));
+      if (!this.closed) this.fail(new Error(`a corruption worker thread stopped unexpectedly (exit code ${code})`));
     });
-    return slot;
+    return worker;
   }
 
   private settle(task: Task, images: Image[] | undefined, error?: Error): void {
     if (task.settled) return;
     task.settled = true;
+    this.pending.delete(task.id);
+    // Idle workers must not keep the process alive.
+    if (this.pending.size === 0) for (const worker of this.workers) worker.unref();
     if (error) task.reject(error);
     else task.resolve(images!);
   }
 
-  /** A worker failed: its tasks, the queued ones and all later work are rejected with the error. */
-  private fail(slot: Slot, error: Error): void {
+  /** A worker failed: every unfinished task and all later work are rejected with the error. */
+  private fail(error: Error): void {
     this.failure ??= error;
-    for (const task of slot.posted.values()) this.settle(task, undefined, error);
-    slot.posted.clear();
-    for (const task of this.takeQueued()) this.settle(task, undefined, error);
-  }
-
-  private takeQueued(): Task[] {
-    const tasks = this.queued.slice(this.head);
+    for (const task of [...this.pending.values()]) this.settle(task, undefined, error);
     this.queued = [];
     this.head = 0;
-    return tasks;
   }
 
-  /** The oldest queued task that is still wanted, or undefined. */
-  private nextQueued(): Task | undefined {
-    while (this.head < this.queued.length) {
-      const task = this.queued[this.head++];
-      if (!task.settled) {
-        if (this.head > 1024 && this.head * 2 > this.queued.length) {
-          this.queued = this.queued.slice(this.head);
-          this.head = 0;
-        }
-        return task;
-      }
-    }
-    this.queued = [];
-    this.head = 0;
-    return undefined;
+  /** Takes the task for this thread: true when nobody had claimed it (it is then this thread's to run or drop). */
+  private claim(task: Task): boolean {
+    const slot = task.id % CLAIM_SLOTS;
+    return Atomics.compareExchange(this.claims, slot, task.id, 0) === task.id;
   }
 
-  /** Posts queued tasks to the workers with room (fewest posted first). */
-  private dispatch(): void {
-    if (this.closed || this.failure) return;
+  /** The next task id whose claim slot is free (no open task in it). */
+  private newTaskId(): number {
     for (;;) {
-      let slot: Slot | undefined;
-      for (const s of this.slots) if (s.posted.size < WORKER_DEPTH && (!slot || s.posted.size < slot.posted.size)) slot = s;
-      if (!slot) return;
-      const task = this.nextQueued();
-      if (!task) return;
-      task.slot = slot;
-      slot.posted.set(task.id, task);
-      if (slot.posted.size === 1) slot.worker.ref();
-      const request: CorruptRequest = { id: task.id, ...task.job, sampleIds: task.sampleIds, images: task.packed! };
-      slot.worker.postMessage(request);
+      const id = this.nextId;
+      this.nextId = id >= 0x7fffffff ? 1 : id + 1;
+      if (Atomics.load(this.claims, id % CLAIM_SLOTS) === 0) return id;
     }
   }
 
@@ -210,16 +186,21 @@ export class CorruptionPool {
     return !this.closed && !this.failure;
   }
 
-  /** How many tasks `schedule` makes of a batch of `count` images. */
+  /**
+   * How many tasks `schedule` makes of a batch of `count` images: with workers, about two per thread (workers
+   * and this one), so that whoever is free takes the next part and nobody waits long for a last big one.
+   */
   tasksFor(count: number): number {
-    return Math.max(0, Math.min(Math.max(this.size, 1), count));
+    return Math.max(0, Math.min(this.size > 0 ? 2 * (this.size + 1) : 1, count));
   }
 
   /**
    * Schedules the corruption of `images` (the samples `sampleIds`) with the job, split into `tasksFor` tasks.
-   * Put the source images in shared memory first (`shareImages`) to avoid a copy. The promise settles when
-   * workers or `help()` have run every task; with no workers only `help()` runs them (see `corruptBatch`).
-   * Rejects with RunCancelled when `signal` aborts.
+   * Put the source images in shared memory first (`shareImages`) to avoid a copy. Every task is posted to every
+   * worker at once; the first thread to claim it runs it (workers in the order posted, this thread through
+   * `help()`), so a worker never waits for this thread to hand out work. The promise settles when all tasks have
+   * run; with no workers only `help()` runs them (see `corruptBatch`). Rejects with RunCancelled when `signal`
+   * aborts.
    */
   schedule(images: readonly Image[], sampleIds: readonly number[], job: CorruptionJob, signal?: AbortSignal): Promise<Image[]> {
     if (images.length !== sampleIds.length) return Promise.reject(new RangeError(`${images.length} images but ${sampleIds.length} sample ids`));
@@ -237,7 +218,7 @@ export class CorruptionPool {
       parts.push(
         new Promise<Image[]>((resolve, reject) => {
           tasks.push({
-            id: this.nextId++,
+            id: this.newTaskId(),
             job,
             sampleIds: sampleIds.slice(from, to),
             packed: packed && { buffer: packed.buffer, dims: packed.dims.slice(4 * from, 4 * to) },
@@ -249,44 +230,61 @@ export class CorruptionPool {
         }),
       );
     }
-    for (const task of tasks) this.queued.push(task);
+    if (this.pending.size === 0) for (const worker of this.workers) worker.ref();
+    for (const task of tasks) {
+      Atomics.store(this.claims, task.id % CLAIM_SLOTS, task.id);
+      this.pending.set(task.id, task);
+      this.queued.push(task);
+      if (this.workers.length > 0) {
+        const request: CorruptRequest = { id: task.id, ...task.job, sampleIds: task.sampleIds, images: task.packed! };
+        for (const worker of this.workers) worker.postMessage(request);
+      }
+    }
     if (signal) {
       const onAbort = () => {
+        // Unclaimed tasks are withdrawn (no thread will start them); running ones finish unheard.
         for (const task of tasks) {
-          if (task.slot && task.slot.posted.delete(task.id) && task.slot.posted.size === 0) task.slot.worker.unref();
+          this.claim(task);
           this.settle(task, undefined, new RunCancelled());
         }
-        this.dispatch();
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const done = () => signal.removeEventListener('abort', onAbort);
       Promise.all(parts).then(done, done);
     }
-    this.dispatch();
     const all = Promise.all(parts).then((chunks) => (chunks.length === 1 ? chunks[0] : chunks.flat()));
     // Later parts may reject after Promise.all has settled on the first rejection: keep them handled.
     for (const part of parts) part.catch(() => undefined);
     return all;
   }
 
-  /** Runs the oldest queued task in this thread; false when nothing is queued. */
+  /** Claims the oldest open task and runs it in this thread; false when no task is open. */
   help(): boolean {
     if (this.closed) return false;
-    const task = this.nextQueued();
-    if (!task) return false;
-    try {
-      const sources = task.images ?? unpackImages(task.packed!);
-      const { corruption, severity, preset, seed } = task.job;
-      const out = sources.map((image, i) => applyCorruption(image, corruption, severity, preset, seed, task.sampleIds[i]));
-      this.settle(task, out);
-    } catch (error) {
-      this.settle(task, undefined, error instanceof Error ? error : new Error(String(error)));
+    while (this.head < this.queued.length) {
+      const task = this.queued[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.queued.length) {
+        this.queued = this.queued.slice(this.head);
+        this.head = 0;
+      }
+      if (task.settled || !this.claim(task)) continue;
+      try {
+        const sources = task.images ?? unpackImages(task.packed!);
+        const { corruption, severity, preset, seed } = task.job;
+        const out = sources.map((image, i) => applyCorruption(image, corruption, severity, preset, seed, task.sampleIds[i]));
+        this.settle(task, out);
+      } catch (error) {
+        this.settle(task, undefined, error instanceof Error ? error : new Error(String(error)));
+      }
+      return true;
     }
-    return true;
+    this.queued = [];
+    this.head = 0;
+    return false;
   }
 
   /**
-   * Waits for `promise` (a `schedule` result), running queued tasks in this thread meanwhile unless `help` is
+   * Waits for `promise` (a `schedule` result), running open tasks in this thread meanwhile unless `help` is
    * false; between tasks it yields to the event loop so that worker answers are taken in.
    */
   async wait<T>(promise: Promise<T>, options: CorruptOptions = {}): Promise<T> {
@@ -307,12 +305,10 @@ export class CorruptionPool {
     if (this.closed) return;
     this.closed = true;
     this.failure ??= reason;
-    for (const slot of this.slots) {
-      for (const task of slot.posted.values()) this.settle(task, undefined, reason);
-      slot.posted.clear();
-    }
-    for (const task of this.takeQueued()) this.settle(task, undefined, reason);
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate().catch(() => undefined)));
+    for (const task of [...this.pending.values()]) this.settle(task, undefined, reason);
+    this.queued = [];
+    this.head = 0;
+    await Promise.all(this.workers.map((worker) => worker.terminate().catch(() => undefined)));
   }
 
   /** Stops the workers (unfinished tasks are rejected). */

@@ -22,8 +22,15 @@ export interface PackedImages {
   readonly dims: readonly number[];
 }
 
+/** Given to each worker at start (workerData): the pool's claim slots (see corruption-pool.ts). */
+export interface CorruptionWorkerData {
+  readonly claims: SharedArrayBuffer;
+  readonly claimSlots: number;
+}
+
 /**
- * Main -> worker: corrupt the packed images (the samples `sampleIds`, same order). The source buffer is a
+ * Main -> worker: corrupt the packed images (the samples `sampleIds`, same order), if the worker can claim task
+ * `id` (it is posted to every worker; only the thread that claims it runs it and replies). The source buffer is a
  * SharedArrayBuffer (shared, not copied; the worker never writes into it) or a transferred ArrayBuffer.
  */
 export interface CorruptRequest extends CorruptionJob {

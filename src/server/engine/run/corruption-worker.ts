@@ -1,15 +1,18 @@
-// A corruption worker thread (started by corruption-pool.ts; bundled as dist/corruption-worker.js). It applies
-// one corruption at one severity to a chunk of images per request, through applyCorruption, so every image is
-// seeded by (run seed, corruption, severity, sample id) exactly as in the main thread. The corrupted images go
-// back packed in one SharedArrayBuffer (never transferred: see below); an error goes back as data (an InputError
-// keeps its details).
-import { parentPort } from 'node:worker_threads';
+// A corruption worker thread (started by corruption-pool.ts; bundled as dist/corruption-worker.js). Each request
+// is a task posted to every worker of the pool: the worker claims it in the shared claim slots and skips it
+// (without a reply) when another thread was first. It applies one corruption at one severity to the task's
+// images through applyCorruption, so every image is seeded by (run seed, corruption, severity, sample id) exactly
+// as in the main thread. The corrupted images go back packed in one SharedArrayBuffer (never transferred: see
+// below); an error goes back as data (an InputError keeps its details).
+import { parentPort, workerData } from 'node:worker_threads';
 import { applyCorruption } from '../perturb/image/registry';
 import type { Image } from '../types';
-import { packImages, toWireError, unpackImages, type CorruptReply, type CorruptRequest } from './corruption-protocol';
+import { packImages, toWireError, unpackImages, type CorruptionWorkerData, type CorruptReply, type CorruptRequest } from './corruption-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('corruption-worker must run in a worker thread');
+const { claims: claimBuffer, claimSlots } = workerData as CorruptionWorkerData;
+const claims = new Int32Array(claimBuffer);
 
 async function corrupt(request: CorruptRequest): Promise<Image[]> {
   const sources = unpackImages(request.images);
@@ -23,6 +26,8 @@ async function corrupt(request: CorruptRequest): Promise<Image[]> {
 }
 
 port.on('message', (request: CorruptRequest) => {
+  // Another thread claimed it first (or its caller withdrew it).
+  if (Atomics.compareExchange(claims, request.id % claimSlots, request.id, 0) !== request.id) return;
   corrupt(request).then(
     (images) => {
       // Shared, not transferred: transferring detaches a buffer, and once any buffer in a thread has been

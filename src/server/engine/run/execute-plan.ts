@@ -5,7 +5,7 @@
 // threads (corruption-pool.ts) corrupt the next steps while this thread preprocesses and runs inference (one
 // onnxruntime session) on the current one; when this thread would wait for a step's images it runs queued
 // corruption tasks itself instead. The next batch is read while the current one is processed. At most
-// 3 x workers + 2 tasks are in flight, so memory depends on the batch size and worker count, never on the number
+// 2 x (workers + 1) corrupted steps are scheduled ahead, so memory depends on the batch size and worker count, never on the number
 // of samples: per sample only its outcome bits are kept. With `workers: 0` everything runs in this thread; by
 // default a run starts in this thread and starts its workers only if it turns out long (AUTO_AFTER_MS).
 // Every corrupted image is seeded by (run seed, corruption, severity, sample id), so outcomes are identical
@@ -149,7 +149,8 @@ interface Step {
   /** The corrupted images, scheduled in `pool`. */
   readonly corrupted?: Promise<Image[]>;
   readonly pool?: CorruptionPool;
-  readonly tasks: number;
+  /** Whether it is scheduled in the pool (counts toward the steps ahead). */
+  readonly scheduled: boolean;
   /** Where to keep the corrupted images once made (absent when they came from the cache or from files). */
   readonly cachePrefix?: string;
 }
@@ -278,16 +279,17 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     return { start: current.start, samples, ids, images: pool.size > 0 ? shareImages(images) : images };
   };
 
-  // Steps in flight: with workers, keep tasks scheduled ahead of the step being inferred: two per worker (posted
-  // to it) and a few more that this thread runs itself when it would otherwise wait. In-thread: one step.
+  // Steps in flight: with workers, keep corruption steps scheduled ahead of the step being inferred, about two per
+  // thread, so that the workers always have tasks in their ports while this thread infers, and this thread can
+  // take open tasks when it would otherwise wait. In-thread: one step.
   const queue: Step[] = [];
-  let tasksAhead = 0;
+  let stepsAhead = 0;
   let open: Batch | undefined;
   let nextCondition = conditionCount;
   let exhausted = false;
   const fill = async () => {
-    const maxTasksAhead = pool.size > 0 ? 3 * pool.size + 2 : 0;
-    while (!exhausted && (queue.length === 0 || tasksAhead < maxTasksAhead)) {
+    const maxStepsAhead = pool.size > 0 ? 2 * (pool.size + 1) : 0;
+    while (!exhausted && (queue.length === 0 || stepsAhead < maxStepsAhead)) {
       if (!open || nextCondition >= conditionCount) {
         open = await openBatch();
         if (!open) {
@@ -298,28 +300,27 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
       }
       const condition = nextCondition++;
       if (condition < 0) {
-        queue.push({ batch: open, condition, tasks: 0 });
+        queue.push({ batch: open, condition, scheduled: false });
         continue;
       }
       if (pregenerated) {
         const batch = open;
         const read = pregenerated(condition, batch.ids).then((samples) => matchingImages(samples, batch.samples, plan.conditions[condition]));
         read.catch(ignore);
-        queue.push({ batch, condition, corrupted: read, tasks: 0 });
+        queue.push({ batch, condition, corrupted: read, scheduled: false });
         continue;
       }
       const { corruption, severity } = plan.conditions[condition];
       const cachePrefix = cache ? CorruptedImageCache.prefix(cache.scope, { corruption, severity, preset: plan.preset, seed: plan.seed }) : undefined;
       const cached = cachePrefix !== undefined ? cache!.store.getAll(cachePrefix, open.ids) : undefined;
       if (cached) {
-        queue.push({ batch: open, condition, corrupted: Promise.resolve(cached), tasks: 0 });
+        queue.push({ batch: open, condition, corrupted: Promise.resolve(cached), scheduled: false });
         continue;
       }
       const corrupted = pool.schedule(open.images, open.ids, { corruption, severity, preset: plan.preset, seed: plan.seed }, signal);
       corrupted.catch(ignore); // awaited in order later; never an unhandled rejection meanwhile
-      const tasks = pool.tasksFor(open.images.length);
-      tasksAhead += tasks;
-      queue.push({ batch: open, condition, corrupted, pool, tasks, cachePrefix });
+      stepsAhead++;
+      queue.push({ batch: open, condition, corrupted, pool, scheduled: true, cachePrefix });
     }
   };
 
@@ -339,7 +340,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
         what = `${corruption} s${severity}`;
         // This thread runs queued corruption tasks itself until this step's images are there.
         images = step.pool ? await step.pool.wait(step.corrupted!, { signal }) : await step.corrupted!;
-        tasksAhead -= step.tasks;
+        if (step.scheduled) stepsAhead--;
         if (step.cachePrefix !== undefined) cache!.store.setAll(step.cachePrefix, batch.ids, images);
       }
       if (autoWorkers > 0) {
