@@ -138,6 +138,12 @@ export interface FrostLook {
 
 export const DEFAULT_FROST_LOOK: FrostLook = { background: 0.16, density: 1 };
 
+/**
+ * Version of generateFrostTexture's output: bump it whenever a change alters any texture byte (with
+ * CORRUPTIONS_VERSION), so that texture files made by an older build are not used (frost-texture-file.ts).
+ */
+export const FROST_GENERATOR_VERSION = 1;
+
 /** Tint of the grey level g in [0, 1]: blue-white, B > G > R. */
 const TINT = { r: [0.86, 0.02], g: [0.94, 0.035], b: [1.0, 0.06] } as const;
 

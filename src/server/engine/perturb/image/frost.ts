@@ -8,8 +8,8 @@
 // blends it with the formula above. We do not have those photographs (and could not ship them), so we use
 // procedural frost textures instead (frost-texture.ts: feathery dendritic ice crystals on a slate-blue background,
 // blue-white tint B > G > R, grain and haze), with the same sampling: five seeded textures of 384 x 384 (each
-// generated once per process, lazily, about 50 ms of CPU each; the fixed texture seeds are part of the
-// definition), for the cifar preset shrunk by keeping every 5th pixel (77 x 77) like the reference; the texture
+// read from dist/frost-textures.bin when the build made it (frost-texture-file.ts), else generated once per process,
+// lazily, about 50 ms of CPU each; the fixed texture seeds are part of the definition), for the cifar preset shrunk by keeping every 5th pixel (77 x 77) like the reference; the texture
 // index and the crop offsets come from context.random. Outputs are therefore a pure function of the seed, but
 // differ from the published CIFAR-10-C / ImageNet-C frost images; the change statistics are of the same order
 // (test/unit/corruption-weather.test.ts: within a factor of 2 of the reference's mean and std of the change).
@@ -22,9 +22,11 @@
 // (s = 1) the crop is copied pixel for pixel. Textures are seamless (toroidal), so crops larger than the texture
 // (very elongated images) wrap around. Grey images use the texture's luminance 0.299 R + 0.587 G + 0.114 B.
 // Any image size works (1x1 included).
+import * as path from 'node:path';
 import type { Corruption, CorruptionContext, Image, ParameterPreset } from '../../types';
 import { checkImage, parameterFor, type PresetParameters, spatialScale } from './common';
-import { type FrostLook, generateFrostTexture } from './frost-texture';
+import { FROST_GENERATOR_VERSION, type FrostLook, generateFrostTexture } from './frost-texture';
+import { readFrostTextureFile } from './frost-texture-file';
 
 /** (image weight, frost weight). */
 export const FROST_PARAMETERS: PresetParameters<readonly [number, number]> = {
@@ -71,13 +73,44 @@ export interface FrostTexture {
   readonly grey: Float64Array;
 }
 
+/** The file name of the textures made by the build, next to the bundles (see frost-texture-file.ts). */
+export const FROST_TEXTURE_FILE = 'frost-textures.bin';
+
+/** What the base textures are a function of; a texture file made for another key is not used. */
+export function frostTextureKey(): string {
+  return JSON.stringify({ generator: FROST_GENERATOR_VERSION, size: FROST_TEXTURE_SIZE, seed: FROST_TEXTURE_SEED, looks: FROST_LOOKS });
+}
+
+/** The base textures, made by generateFrostTexture. */
+export function generateBaseTexture(index: number): Uint8Array {
+  return generateFrostTexture(FROST_TEXTURE_SIZE, FROST_TEXTURE_SEED + index, FROST_LOOKS[index]);
+}
+
+let textureFile: string | undefined = path.join(__dirname, FROST_TEXTURE_FILE);
+/** The textures of textureFile once looked for: undefined = not yet, null = none usable. */
+let fromFile: Uint8Array[] | null | undefined;
 const baseCache = new Map<number, Uint8Array>();
 const presetCache = new Map<string, FrostTexture>();
+
+/**
+ * Where to look for the build's texture file (default: next to this bundle; undefined: always generate), e.g. for
+ * benchmarks that run bundled elsewhere but want the CLI's behaviour. Forgets the textures loaded so far.
+ */
+export function setFrostTextureFile(file: string | undefined): void {
+  textureFile = file;
+  fromFile = undefined;
+  baseCache.clear();
+  presetCache.clear();
+}
 
 function baseTexture(index: number): Uint8Array {
   let rgb = baseCache.get(index);
   if (!rgb) {
-    rgb = generateFrostTexture(FROST_TEXTURE_SIZE, FROST_TEXTURE_SEED + index, FROST_LOOKS[index]);
+    if (fromFile === undefined) {
+      const bytesEach = FROST_TEXTURE_SIZE * FROST_TEXTURE_SIZE * 3;
+      fromFile = (textureFile && readFrostTextureFile(textureFile, frostTextureKey(), FROST_TEXTURE_COUNT, bytesEach)) || null;
+    }
+    rgb = fromFile?.[index] ?? generateBaseTexture(index);
     baseCache.set(index, rgb);
   }
   return rgb;
