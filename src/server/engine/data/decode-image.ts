@@ -9,12 +9,16 @@
 // The file is read into memory first so that sharp's file cache never serves a stale image after an edit.
 // Plain 8-bit PNGs already at the configured size are decoded by decode-png.ts instead (same bytes, much less
 // CPU); every other file, and every error, goes through sharp.
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
+import { promisify } from 'node:util';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { InputError, type ConfigPath } from '../errors';
 import type { Image } from '../types';
 import { decodePngFast, hasPngSignature } from './decode-png';
+
+/** fs.readFile with a callback costs about half the CPU of fs.promises.readFile for small files (measured). */
+const readFile = promisify(fs.readFile);
 
 export interface PixelFormat {
   readonly height: number;
@@ -42,7 +46,7 @@ export async function decodeImageFile(file: string, format: PixelFormat, context
 
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    bytes = await readFile(file);
   } catch (error) {
     throw fail((error as Error).message, 'the file could not be opened; check that it still exists and is readable, then rerun');
   }

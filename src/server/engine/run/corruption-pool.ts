@@ -31,7 +31,8 @@ import { Worker } from 'node:worker_threads';
 import { applyCorruption } from '../perturb/image/registry';
 import type { Image } from '../types';
 import { RunCancelled } from './cancelled';
-import { fromWireError, packImages, unpackImages, type CorruptionJob, type CorruptionWorkerData, type CorruptReply, type CorruptRequest, type PackedImages } from './corruption-protocol';
+import { fillRows, fromWireError, packImages, unpackImages, type CorruptionJob, type CorruptionWorkerData, type CorruptReply, type CorruptRequest, type PackedImages, type RowsTarget } from './corruption-protocol';
+import type { InputSpec } from '../config/config';
 
 export type { CorruptionJob } from './corruption-protocol';
 
@@ -91,6 +92,8 @@ interface Task {
   /** The source images: packed (shared with the workers), or as given when the pool has no workers. */
   readonly packed: PackedImages | undefined;
   readonly images: readonly Image[] | undefined;
+  /** Where its corrupted images go preprocessed, when asked. */
+  readonly rows: RowsTarget | undefined;
   readonly resolve: (images: Image[]) => void;
   readonly reject: (error: Error) => void;
   settled: boolean;
@@ -200,9 +203,16 @@ export class CorruptionPool {
    * worker at once; the first thread to claim it runs it (workers in the order posted, this thread through
    * `help()`), so a worker never waits for this thread to hand out work. The promise settles when all tasks have
    * run; with no workers only `help()` runs them (see `corruptBatch`). Rejects with RunCancelled when `signal`
-   * aborts.
+   * aborts. With `rows`, the thread that corrupts an image also preprocesses it for the model into row i of
+   * `rows.buffer` (image i of `images`), so that this thread only has to copy the batch.
    */
-  schedule(images: readonly Image[], sampleIds: readonly number[], job: CorruptionJob, signal?: AbortSignal): Promise<Image[]> {
+  schedule(
+    images: readonly Image[],
+    sampleIds: readonly number[],
+    job: CorruptionJob,
+    signal?: AbortSignal,
+    rows?: { readonly buffer: SharedArrayBuffer; readonly input: InputSpec },
+  ): Promise<Image[]> {
     if (images.length !== sampleIds.length) return Promise.reject(new RangeError(`${images.length} images but ${sampleIds.length} sample ids`));
     if (this.closed || this.failure) return Promise.reject(this.failure ?? new Error('the corruption pool is closed'));
     if (signal?.aborted) return Promise.reject(new RunCancelled());
@@ -223,6 +233,7 @@ export class CorruptionPool {
             sampleIds: sampleIds.slice(from, to),
             packed: packed && { buffer: packed.buffer, dims: packed.dims.slice(4 * from, 4 * to) },
             images: packed ? undefined : images.slice(from, to),
+            rows: rows && { buffer: rows.buffer, input: rows.input, from },
             resolve,
             reject,
             settled: false,
@@ -236,7 +247,7 @@ export class CorruptionPool {
       this.pending.set(task.id, task);
       this.queued.push(task);
       if (this.workers.length > 0) {
-        const request: CorruptRequest = { id: task.id, ...task.job, sampleIds: task.sampleIds, images: task.packed! };
+        const request: CorruptRequest = { id: task.id, ...task.job, sampleIds: task.sampleIds, images: task.packed!, rows: task.rows };
         for (const worker of this.workers) worker.postMessage(request);
       }
     }
@@ -272,6 +283,7 @@ export class CorruptionPool {
         const sources = task.images ?? unpackImages(task.packed!);
         const { corruption, severity, preset, seed } = task.job;
         const out = sources.map((image, i) => applyCorruption(image, corruption, severity, preset, seed, task.sampleIds[i]));
+        if (task.rows) fillRows(out, task.rows);
         this.settle(task, out);
       } catch (error) {
         this.settle(task, undefined, error instanceof Error ? error : new Error(String(error)));

@@ -2,6 +2,8 @@
 // (corruption-worker.ts), and the error (de)serialisation that lets an InputError thrown inside a worker
 // arrive on the main thread as the same InputError (message, kind, code, file, place, configPath, fix).
 import { InputError, type InputErrorDetails } from '../errors';
+import { preprocessBatch } from '../model/preprocess';
+import type { InputSpec } from '../config/config';
 import type { Image, ParameterPreset } from '../types';
 
 /** One corruption at one severity, applied with the run's preset and seed. */
@@ -37,6 +39,25 @@ export interface CorruptRequest extends CorruptionJob {
   readonly id: number;
   readonly sampleIds: readonly number[];
   readonly images: PackedImages;
+  /** Also write the corrupted images preprocessed for the model into these shared rows. */
+  readonly rows?: RowsTarget;
+}
+
+/**
+ * Model input rows to fill (preprocess.ts): the task's image i goes to row `from + i` of `buffer` (float32 rows of
+ * height x width x channels values each).
+ */
+export interface RowsTarget {
+  readonly buffer: SharedArrayBuffer;
+  readonly input: InputSpec;
+  readonly from: number;
+}
+
+/** Preprocesses `images` into their rows of `target` (see RowsTarget). */
+export function fillRows(images: readonly Image[], target: RowsTarget): void {
+  const { height, width, channels } = target.input;
+  const perImage = height * width * channels;
+  preprocessBatch(images, target.input, new Float32Array(target.buffer, target.from * perImage * 4, images.length * perImage));
 }
 
 /** Worker -> main: the corrupted images packed in one SharedArrayBuffer, or the error of the first failing image. */

@@ -2,12 +2,13 @@
 // is a task posted to every worker of the pool: the worker claims it in the shared claim slots and skips it
 // (without a reply) when another thread was first. It applies one corruption at one severity to the task's
 // images through applyCorruption, so every image is seeded by (run seed, corruption, severity, sample id) exactly
-// as in the main thread. The corrupted images go back packed in one SharedArrayBuffer (never transferred: see
+// as in the main thread; when asked, it also preprocesses them into the model's input rows (shared memory). The
+// corrupted images go back packed in one SharedArrayBuffer (never transferred: see
 // below); an error goes back as data (an InputError keeps its details).
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyCorruption } from '../perturb/image/registry';
 import type { Image } from '../types';
-import { packImages, toWireError, unpackImages, type CorruptionWorkerData, type CorruptReply, type CorruptRequest } from './corruption-protocol';
+import { fillRows, packImages, toWireError, unpackImages, type CorruptionWorkerData, type CorruptReply, type CorruptRequest } from './corruption-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('corruption-worker must run in a worker thread');
@@ -22,6 +23,7 @@ async function corrupt(request: CorruptRequest): Promise<Image[]> {
     // applyCorruption is synchronous today; an asynchronous corruption (a codec) would return a promise.
     out[i] = result instanceof Promise ? await result : result;
   }
+  if (request.rows) fillRows(out, request.rows);
   return out;
 }
 

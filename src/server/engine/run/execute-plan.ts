@@ -153,7 +153,16 @@ interface Step {
   readonly scheduled: boolean;
   /** Where to keep the corrupted images once made (absent when they came from the cache or from files). */
   readonly cachePrefix?: string;
+  /** The corrupted images preprocessed for the model by the threads that corrupted them (shared memory). */
+  readonly rows?: Float32Array;
 }
+
+/**
+ * Images of at most this many values get preprocessed by the thread that corrupts them (into shared rows), which
+ * takes ~5 us per 32x32 image off this thread, the one that runs inference. Larger images are preprocessed here:
+ * their corruption costs far more than their preprocessing, and float rows would quadruple the memory in flight.
+ */
+const WORKER_ROWS_MAX_VALUES = 64 * 64 * 3;
 
 /**
  * With the default worker count, a run starts in this thread and starts its workers only once it has run
@@ -213,22 +222,37 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
   };
   const perImage = input.height * input.width * input.channels;
   const inputKey = JSON.stringify(input);
-  /** The batch as the model's input: from kept tensors of the cache group when all are there, else preprocessed (and kept). */
-  const inputBatch = (images: readonly Image[], ids: readonly number[], rows: number, group: string | undefined): Float32Array => {
+  /** `rows` rows of scratch memory (this thread's, as onnxruntime takes no shared memory). */
+  const scratchRows = (rows: number): Float32Array => {
+    if (!scratch || scratch.length < rows * perImage) scratch = new Float32Array(rows * perImage);
+    return scratch.length === rows * perImage ? scratch : scratch.subarray(0, rows * perImage);
+  };
+  /**
+   * The batch as the model's input (a model with a fixed batch size gets padded batches: the first image repeated):
+   * from kept tensors of the cache group when all are there, else from the rows the corrupting threads made, else
+   * preprocessed here; kept in the cache group when there is one.
+   */
+  const inputBatch = (images: readonly Image[], ids: readonly number[], rows: number, group: string | undefined, made: Float32Array | undefined): Float32Array => {
     const kept = group !== undefined ? cache!.store.getTensors(group, inputKey, ids) : undefined;
     if (kept) {
-      if (!scratch || scratch.length < rows * perImage) scratch = new Float32Array(rows * perImage);
-      for (let r = 0; r < rows; r++) scratch.set(kept[r < kept.length ? r : 0], r * perImage);
-      return scratch.length === rows * perImage ? scratch : scratch.subarray(0, rows * perImage);
+      const batch = scratchRows(rows);
+      for (let r = 0; r < rows; r++) batch.set(kept[r < kept.length ? r : 0], r * perImage);
+      return batch;
     }
-    // A model with a fixed batch size gets padded batches.
-    const padded = rows > images.length ? [...images, ...Array.from({ length: rows - images.length }, () => images[0])] : images;
-    const batch = preprocessBatch(padded, input, scratch);
-    if (!scratch || batch.length > scratch.length) scratch = batch;
+    let batch: Float32Array;
+    if (made) {
+      batch = scratchRows(rows);
+      batch.set(made);
+      for (let r = images.length; r < rows; r++) batch.copyWithin(r * perImage, 0, perImage);
+    } else {
+      const padded = rows > images.length ? [...images, ...Array.from({ length: rows - images.length }, () => images[0])] : images;
+      batch = preprocessBatch(padded, input, scratch);
+      if (!scratch || batch.length > scratch.length) scratch = batch;
+    }
     if (group !== undefined) cache!.store.setTensors(group, inputKey, ids, batch, perImage);
     return batch;
   };
-  const infer = async (images: readonly Image[], samples: readonly Sample[], what: string, into: Uint8Array, start: number, slot: number, group?: string) => {
+  const infer = async (images: readonly Image[], samples: readonly Sample[], what: string, into: Uint8Array, start: number, slot: number, group: string | undefined, made: Float32Array | undefined) => {
     const count = images.length;
     const rows = model.fixedBatch ?? count;
     const batch = inputBatch(
@@ -236,6 +260,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
       samples.map((s) => s.id),
       rows,
       group,
+      made,
     );
     const scores = await model.infer(batch, rows);
     const predicted = predictions(scores, count, model.classCount, model, what, samples);
@@ -317,10 +342,12 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
         queue.push({ batch: open, condition, corrupted: Promise.resolve(cached), scheduled: false });
         continue;
       }
-      const corrupted = pool.schedule(open.images, open.ids, { corruption, severity, preset: plan.preset, seed: plan.seed }, signal);
+      const rows = pool.size > 0 && perImage <= WORKER_ROWS_MAX_VALUES ? new Float32Array(new SharedArrayBuffer(open.images.length * perImage * 4)) : undefined;
+      const job = { corruption, severity, preset: plan.preset, seed: plan.seed };
+      const corrupted = pool.schedule(open.images, open.ids, job, signal, rows && { buffer: rows.buffer as SharedArrayBuffer, input });
       corrupted.catch(ignore); // awaited in order later; never an unhandled rejection meanwhile
       stepsAhead++;
-      queue.push({ batch: open, condition, corrupted, pool, scheduled: true, cachePrefix });
+      queue.push({ batch: open, condition, corrupted, pool, scheduled: true, cachePrefix, rows });
     }
   };
 
@@ -359,7 +386,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
         : condition < 0
           ? CorruptedImageCache.cleanPrefix(cache.scope)
           : CorruptedImageCache.prefix(cache.scope, { ...plan.conditions[condition], preset: plan.preset, seed: plan.seed });
-      await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start, condition + 1, group);
+      await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start, condition + 1, group, step.rows);
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
