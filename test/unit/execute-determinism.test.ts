@@ -74,10 +74,11 @@ test('executePlan: identical outcomes for batch sizes 1, 7, 64 and workers 0, 1,
 });
 
 test('a default run that proves long starts its workers midway, with the same outcomes', async () => {
-  const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 40, 9));
+  const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 80, 9));
   const hashed = hashModel(model, config.input!);
-  // Slow inference makes the run long enough (several seconds projected) for the workers to start.
-  const slow: ClassifierModel = { ...hashed, infer: async (batch, rows) => (await new Promise((r) => setTimeout(r, 25)), hashed.infer(batch, rows)) };
+  // Slow inference makes the run long enough for the workers to start: 10 batches of 20 steps of >= 15 ms, so when
+  // the third batch starts the other 8 are projected to take >= 2.4 s.
+  const slow: ClassifierModel = { ...hashed, infer: async (batch, rows) => (await new Promise((r) => setTimeout(r, 15)), hashed.infer(batch, rows)) };
   let startedAt: number | undefined;
   const outcomes = await executePlan(plan, dataset, slow, config.input!, {
     batchSize: 8,
@@ -86,6 +87,24 @@ test('a default run that proves long starts its workers midway, with the same ou
     },
   });
   assert.ok(startedAt !== undefined && startedAt > 0 && startedAt < 0.5, `workers started at ${startedAt}`);
+  assert.deepEqual(bits(outcomes), bits(await executePlan(plan, dataset, hashed, config.input!, { workers: 0 })));
+});
+
+test('a default run that is only slow at first (a cold JIT) and short after that starts no workers', async () => {
+  const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 40, 9));
+  const hashed = hashModel(model, config.input!);
+  // The first batch's 20 steps take >= 30 ms each (600 ms, like a fresh process's first calls); later ones are fast.
+  let calls = 0;
+  const coldStart: ClassifierModel = { ...hashed, infer: async (batch, rows) => (calls++ < 20 && (await new Promise((r) => setTimeout(r, 30))), hashed.infer(batch, rows)) };
+  let workersSeen = false;
+  const outcomes = await executePlan(plan, dataset, coldStart, config.input!, {
+    batchSize: 8,
+    onProgress: () => {
+      if (process.getActiveResourcesInfo().includes('MessagePort')) workersSeen = true;
+    },
+  });
+  assert.ok(calls > 20, 'the run went past its first batch');
+  assert.equal(workersSeen, false, 'no worker was started');
   assert.deepEqual(bits(outcomes), bits(await executePlan(plan, dataset, hashed, config.input!, { workers: 0 })));
 });
 

@@ -165,12 +165,18 @@ interface Step {
 const WORKER_ROWS_MAX_VALUES = 64 * 64 * 3;
 
 /**
- * With the default worker count, a run starts in this thread and starts its workers only once it has run
- * AUTO_AFTER_MS and has at least AUTO_REMAINING_MS more to go at the speed so far. A fresh worker costs ~30 ms
- * to start plus its own JIT warm-up and caches for every corruption: measured 0.3-0.7 s of extra wall time on
- * the demos (bench/pipeline-throughput.ts), which a short run never wins back and a long one hardly notices.
+ * With the default worker count, a run starts in this thread and starts its workers only once it proves long:
+ * - at the first step after AUTO_AFTER_MS, if the rest would take AUTO_COLD_REMAINING_MS at the speed so far (in
+ *   a fresh process that speed is the JIT's cold start, several times below the steady speed: a run that looks
+ *   long even so is long);
+ * - else when the third batch starts, if the remaining batches would take AUTO_REMAINING_MS at the speed of the
+ *   second one (warm by then).
+ * A fresh worker costs ~30 ms to start plus its own JIT warm-up: measured, a fresh process's first run of the
+ * demos (0.8 s) took 1.1-1.4 s with a worker from the start, which a short run never wins back and a long one
+ * hardly notices.
  */
 const AUTO_AFTER_MS = 300;
+const AUTO_COLD_REMAINING_MS = 10_000;
 const AUTO_REMAINING_MS = 2000;
 
 export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: ClassifierModel, input: InputSpec, options: ExecuteOptions = {}): Promise<Outcomes> {
@@ -202,6 +208,9 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
   let pool = options.pool ?? startPool(corrupting && options.workers !== undefined ? options.workers : 0);
   // Default worker count: start them later, when the run proves long enough (see AUTO_AFTER_MS).
   let autoWorkers = !options.pool && options.workers === undefined && corrupting ? defaultWorkerCount() : 0;
+  // See AUTO_AFTER_MS.
+  let coldChecked = false;
+  let secondBatchStarted: number | undefined;
   // Abort stops our own workers at once (their unfinished tasks reject with RunCancelled).
   const onAbort = () => {
     for (const own of ownPools) void own.terminate(new RunCancelled());
@@ -372,10 +381,20 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
       }
       if (autoWorkers > 0) {
         const elapsed = Date.now() - started;
-        if (elapsed >= AUTO_AFTER_MS) {
-          if (done > 0 && (elapsed * (total - done)) / done >= AUTO_REMAINING_MS) pool = startPool(autoWorkers);
-          autoWorkers = 0;
+        const batchIndex = Math.round(batch.start / batchSize);
+        if (condition < 0 && batchIndex === 1) secondBatchStarted = elapsed;
+        let start = false;
+        let decided = false;
+        if (!coldChecked && elapsed >= AUTO_AFTER_MS) {
+          coldChecked = true;
+          start = done > 0 && ((total - done) * elapsed) / done >= AUTO_COLD_REMAINING_MS;
         }
+        if (!start && condition < 0 && batchIndex === 2 && secondBatchStarted !== undefined) {
+          start = (batchCount - 2) * (elapsed - secondBatchStarted) >= AUTO_REMAINING_MS;
+          decided = true;
+        }
+        if (start) pool = startPool(autoWorkers);
+        if (start || decided) autoWorkers = 0;
       }
       // Give the workers their next tasks before this thread gets busy with inference.
       await fill();
