@@ -25,6 +25,12 @@
 // float32 arrays. With numpy's random stream replayed, the outputs equal the reference outputs pixel for pixel
 // (see test/unit/corruption-weather.test.ts); with our own random stream the change statistics match.
 //
+// How it is computed (the same operations in the same order, so the same bytes): the working arrays of an image size
+// are kept for the next call (apply is synchronous), in padded layouts where that spares the 3x3 operators and the
+// blurs any index clamping; blur weights of radii up to 4 sit in locals; Canny's and the chamfer transform's tests,
+// unpredictable on blurred noise, are 0 / 1 numbers and branch-free integer minima (minima do not depend on their
+// order); the histogram is counted while the shade is made; pixels without liquid take a precomputed output byte.
+//
 // Other image sizes (s = spatialScale(image, preset)): the lengths in pixels are scaled: the noise blur sigma, the
 // mud blur sigma, and the distance cap 20 (min(255, 20 s), unrounded; it bounds the shading depth of the drops).
 // The 3x3 operators (Sobel, blurs, the relief kernel) and the Canny thresholds (gradient levels) stay as published.
@@ -34,10 +40,11 @@
 // Deviation: when the water layer ends up empty (max(m) = 0, no liquid above the threshold or no shading), the
 // reference divides 0 by 0 and returns an all-black image (NaN cast to uint8); we return the image unchanged.
 // Any image size works (1x1 included).
-import type { Corruption, CorruptionContext, Image } from '../../types';
+import type { Corruption, CorruptionContext, Image, RandomSource } from '../../types';
 import { checkImage, parameterFor, type PresetParameters, spatialScale } from './common';
 import { reflect101 } from './defocus-blur';
 import { gaussianKernel1d } from './gaussian-blur';
+import { scratchFloat64 } from './scratch';
 
 /** (loc, scale, sigma, threshold, intensity (mud: blur sigma), mode 0 = water / 1 = mud). */
 export const SPATTER_PARAMETERS: PresetParameters<readonly [number, number, number, number, number, 0 | 1]> = {
@@ -74,177 +81,485 @@ function colourValues(rgb: readonly [number, number, number], channels: number):
   return Float64Array.of(f32((0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255));
 }
 
-const TG22 = Math.trunc(0.4142135623730950488016887242097 * (1 << 15) + 0.5);
+/** The colours per channel count (index 1: grey, 3: RGB). */
+const WATER_COLOURS = [new Float64Array(0), colourValues(WATER_RGB, 1), new Float64Array(0), colourValues(WATER_RGB, 3)];
+const MUD_COLOURS = [new Float64Array(0), colourValues(MUD_RGB, 1), new Float64Array(0), colourValues(MUD_RGB, 3)];
 
-/**
- * cv2.Canny(src, low, high) with aperture 3 and the L1 gradient, for one uint8 plane. Returns 1 for edge pixels.
- */
-export function cannyEdges(src: Uint8Array, height: number, width: number, low: number, high: number): Uint8Array {
-  const pw = width + 2;
-  // Magnitudes and gradients on a grid with a one-pixel zero border (OpenCV's mag buffers are zero outside).
-  const mag = new Int32Array((height + 2) * pw);
-  const gx = new Int32Array(height * width);
-  const gy = new Int32Array(height * width);
-  for (let y = 0; y < height; y++) {
-    const up = (y > 0 ? y - 1 : 0) * width;
-    const mid = y * width;
-    const down = (y < height - 1 ? y + 1 : height - 1) * width;
-    for (let x = 0; x < width; x++) {
-      const l = x > 0 ? x - 1 : 0;
-      const r = x < width - 1 ? x + 1 : width - 1;
-      const dx = src[up + r] + 2 * src[mid + r] + src[down + r] - (src[up + l] + 2 * src[mid + l] + src[down + l]);
-      const dy = src[down + l] + 2 * src[down + x] + src[down + r] - (src[up + l] + 2 * src[up + x] + src[up + r]);
-      gx[mid + x] = dx;
-      gy[mid + x] = dy;
-      mag[(y + 1) * pw + x + 1] = Math.abs(dx) + Math.abs(dy);
-    }
-  }
-  // Map: 0 = weak candidate, 1 = not an edge, 2 = edge. The border stays 1.
-  const map = new Uint8Array((height + 2) * pw).fill(1);
-  const stack: number[] = [];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = (y + 1) * pw + x + 1;
-      const m = mag[at];
-      if (m <= low) continue;
-      const xs = gx[y * width + x];
-      const ys = gy[y * width + x];
-      const ax = Math.abs(xs);
-      const ay = Math.abs(ys) * 32768;
-      const tg22x = ax * TG22;
-      let maximum: boolean;
-      if (ay < tg22x) {
-        maximum = m > mag[at - 1] && m >= mag[at + 1];
-      } else {
-        const tg67x = tg22x + ax * 65536;
-        if (ay > tg67x) {
-          maximum = m > mag[at - pw] && m >= mag[at + pw];
-        } else {
-          const s = (xs < 0) !== (ys < 0) ? -1 : 1;
-          maximum = m > mag[at - pw - s] && m > mag[at + pw + s];
-        }
-      }
-      if (!maximum) continue;
-      if (m > high) {
-        map[at] = 2;
-        stack.push(at);
-      } else {
-        map[at] = 0;
-      }
-    }
-  }
-  // Hysteresis: grow the edges into 8-connected weak candidates.
-  const neighbours = Int32Array.of(-pw - 1, -pw, -pw + 1, -1, 1, pw - 1, pw, pw + 1);
-  while (stack.length > 0) {
-    const at = stack.pop() as number;
-    for (let k = 0; k < 8; k++) {
-      const n = at + neighbours[k];
-      if (map[n] === 0) {
-        map[n] = 2;
-        stack.push(n);
-      }
-    }
-  }
-  const edges = new Uint8Array(height * width);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) if (map[(y + 1) * pw + x + 1] === 2) edges[y * width + x] = 1;
-  }
-  return edges;
+/** float32(v / 255) for every byte value: the reference's float32(image) / 255. */
+const UNIT32: Float64Array = (() => {
+  const table = new Float64Array(256);
+  for (let v = 0; v < 256; v++) table[v] = f32(v / 255);
+  return table;
+})();
+
+/** np.uint8(np.clip(v, 0, 1) * 255) of a float32 value v (float32 product, truncated; NaN gives 0). */
+function blendByte(v: number): number {
+  return v > 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
 }
 
+/**
+ * The output byte of every input byte where the liquid layer m is 0: with x = float32(byte / 255), the water blend
+ * f32(x + f32(0 * colour)) and the mud blend f32(f32(x * 1) + f32(colour * 0)) are both x (colours are positive, so
+ * 0 * colour is +0), which blendByte turns back into a byte.
+ */
+const UNCHANGED: Uint8Array = Uint8Array.from(UNIT32, blendByte);
+
+const TG22 = Math.trunc(0.4142135623730950488016887242097 * (1 << 15) + 0.5);
 const DIST_MAX = 0x7fffffff >> 2;
 const HV_DIST = 65536; // cvRound(1 * 2^16)
 const DIAG_DIST = 91750; // cvRound(1.4 * 2^16)
 const LONG_DIST = 143978; // cvRound(2.1969 * 2^16)
 
 /**
- * cv2.distanceTransform(src, DIST_L2, 5) where `zero` marks the zero pixels of src: the two-pass 5x5 chamfer
- * distance in 16.16 fixed point, pixels outside the image at "infinity". Returns float32 values.
+ * The working arrays of one image size (height x width = n pixels). "Padded" planes have a border of one pixel
+ * ((height + 2) x (width + 2)); the chamfer plane a border of two. Borders that never change are set at creation.
  */
-export function chamferDistance5(zero: Uint8Array, height: number, width: number): Float32Array {
-  const B = 2;
-  const step = width + 2 * B;
-  const tmp = new Int32Array((height + 2 * B) * step).fill(DIST_MAX);
-  for (let y = 0; y < height; y++) {
-    const row = (y + B) * step + B;
-    for (let x = 0; x < width; x++) {
-      const j = row + x;
-      if (zero[y * width + x]) {
-        tmp[j] = 0;
-        continue;
-      }
-      let t0 = tmp[j - 2 * step - 1] + LONG_DIST;
-      let t = tmp[j - 2 * step + 1] + LONG_DIST;
-      if (t0 > t) t0 = t;
-      t = tmp[j - step - 2] + LONG_DIST;
-      if (t0 > t) t0 = t;
-      t = tmp[j - step - 1] + DIAG_DIST;
-      if (t0 > t) t0 = t;
-      t = tmp[j - step] + HV_DIST;
-      if (t0 > t) t0 = t;
-      t = tmp[j - step + 1] + DIAG_DIST;
-      if (t0 > t) t0 = t;
-      t = tmp[j - step + 2] + LONG_DIST;
-      if (t0 > t) t0 = t;
-      t = tmp[j - 1] + HV_DIST;
-      if (t0 > t) t0 = t;
-      tmp[j] = t0;
-    }
-  }
-  const out = new Float32Array(height * width);
-  const scale = f32(1 / 65536);
-  for (let y = height - 1; y >= 0; y--) {
-    const row = (y + B) * step + B;
-    for (let x = width - 1; x >= 0; x--) {
-      const j = row + x;
-      let t0 = tmp[j];
-      if (t0 > HV_DIST) {
-        let t = tmp[j + 2 * step + 1] + LONG_DIST;
-        if (t0 > t) t0 = t;
-        t = tmp[j + 2 * step - 1] + LONG_DIST;
-        if (t0 > t) t0 = t;
-        t = tmp[j + step + 2] + LONG_DIST;
-        if (t0 > t) t0 = t;
-        t = tmp[j + step + 1] + DIAG_DIST;
-        if (t0 > t) t0 = t;
-        t = tmp[j + step] + HV_DIST;
-        if (t0 > t) t0 = t;
-        t = tmp[j + step - 1] + DIAG_DIST;
-        if (t0 > t) t0 = t;
-        t = tmp[j + step - 2] + LONG_DIST;
-        if (t0 > t) t0 = t;
-        t = tmp[j + 1] + HV_DIST;
-        if (t0 > t) t0 = t;
-        tmp[j] = t0;
-      }
-      out[y * width + x] = f32(t0) * scale;
-    }
-  }
-  return out;
+interface Workspace {
+  readonly height: number;
+  readonly width: number;
+  /** n values each: the vertical blur pass, the blurred liquid (or mud cover). */
+  readonly vertical: Float64Array;
+  readonly liquid: Float64Array;
+  /** Padded: the liquid level L (border replicated per call), the Sobel derivatives, their L1 magnitude (border 0). */
+  readonly level: Uint8Array;
+  readonly gradientX: Int32Array;
+  readonly gradientY: Int32Array;
+  readonly magnitude: Int32Array;
+  /** Padded: the Canny map (border 1). */
+  readonly edgeMap: Uint8Array;
+  /** The Canny hysteresis stack (each pixel is pushed at most once). */
+  readonly stack: Int32Array;
+  /** Fixed-point chamfer distances with a two-pixel border at "infinity". */
+  readonly chamfer: Int32Array;
+  /** n values each: the capped distances, the uint8 shade, the relief, the shading m = L * d. */
+  readonly distance: Float64Array;
+  readonly shade: Uint8Array;
+  readonly relief: Uint8Array;
+  readonly shading: Int32Array;
+  /** width + 2 values each: per column of a row, the Sobel smoothing and difference down the column. */
+  readonly columnSmooth: Int32Array;
+  readonly columnDifference: Int32Array;
+  /** width values each: the column sums of a 3x3 box over the distances and over the relief. */
+  readonly distanceSums: Float64Array;
+  readonly reliefSums: Int32Array;
 }
 
-/** Sum of the 3x3 neighbourhood of every pixel with BORDER_REFLECT_101 (one plane). */
-function boxSum3(values: ArrayLike<number>, height: number, width: number): Float64Array {
-  const out = new Float64Array(height * width);
-  const cols = new Float64Array(width);
+function createWorkspace(height: number, width: number): Workspace {
+  const n = height * width;
+  const padded = (height + 2) * (width + 2);
+  return {
+    height,
+    width,
+    vertical: new Float64Array(n),
+    liquid: new Float64Array(n),
+    level: new Uint8Array(padded),
+    gradientX: new Int32Array(padded),
+    gradientY: new Int32Array(padded),
+    magnitude: new Int32Array(padded),
+    edgeMap: new Uint8Array(padded).fill(1),
+    stack: new Int32Array(n),
+    chamfer: new Int32Array((height + 4) * (width + 4)).fill(DIST_MAX),
+    distance: new Float64Array(n),
+    shade: new Uint8Array(n),
+    relief: new Uint8Array(n),
+    shading: new Int32Array(n),
+    columnSmooth: new Int32Array(width + 2),
+    columnDifference: new Int32Array(width + 2),
+    distanceSums: new Float64Array(width),
+    reliefSums: new Int32Array(width),
+  };
+}
+
+/**
+ * Images up to this many pixels (512 x 512: a workspace of about 14 MB) keep their workspace for the next call
+ * (apply is synchronous: one call at a time), for the two most recent sizes.
+ */
+const MAX_KEPT_PIXELS = 1 << 18;
+const MAX_KEPT_WORKSPACES = 2;
+const workspaces: Workspace[] = [];
+
+/** The workspace of an image size: a kept one, or a new one (kept unless the image is large). */
+function workspaceFor(height: number, width: number): Workspace {
+  for (const workspace of workspaces) if (workspace.height === height && workspace.width === width) return workspace;
+  const workspace = createWorkspace(height, width);
+  if (height * width <= MAX_KEPT_PIXELS) {
+    if (workspaces.length >= MAX_KEPT_WORKSPACES) workspaces.pop();
+    workspaces.unshift(workspace);
+  }
+  return workspace;
+}
+
+/** The radius of a gaussianKernel1d kernel. */
+function radiusOf(kernel: Float64Array): number {
+  return (kernel.length - 1) >> 1;
+}
+
+/**
+ * A scratch plane for gaussianNearestPlane's input: height + 2 * radius rows of width values, the image rows from row
+ * `radius` on (filled by the caller, then replicateEdgeRows).
+ */
+function rowPaddedPlane(name: string, height: number, width: number, radius: number): Float64Array {
+  return scratchFloat64(name, (height + 2 * radius) * width);
+}
+
+/** Fills the `radius` rows above and below the image rows of a rowPaddedPlane with copies of the first / last row. */
+function replicateEdgeRows(values: Float64Array, height: number, width: number, radius: number): void {
+  const first = radius * width;
+  const last = (radius + height - 1) * width;
+  for (let k = 1; k <= radius; k++) {
+    values.copyWithin(first - k * width, first, first + width);
+    values.copyWithin(last + k * width, last, last + width);
+  }
+}
+
+/**
+ * scipy.ndimage.gaussian_filter of one plane with mode 'nearest' (skimage.filters.gaussian's default), with scipy's
+ * arithmetic: axis 0 (into `vertical`) then axis 1 (into `out`), each output = centre * x + sum over k = r .. 1 of
+ * (x[-k] + x[+k]) * w[k] in double, in that order (the same operations as gaussianFilterHWC, so bit-identical to it
+ * and to scipy). `values` is a rowPaddedPlane for the kernel's radius. With `float32`, every pass stores float32
+ * values, as scipy does for a float32 array.
+ */
+function gaussianNearestPlane(
+  values: Float64Array,
+  height: number,
+  width: number,
+  kernel: Float64Array,
+  float32: boolean,
+  vertical: Float64Array,
+  out: Float64Array,
+): void {
+  blurColumns(values, height, width, kernel, float32, vertical);
+  blurRows(vertical, height, width, kernel, float32, out);
+}
+
+/** The axis-0 pass of gaussianNearestPlane, reading the replicated rows of the rowPaddedPlane past the edges. */
+function blurColumns(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean, out: Float64Array): void {
+  const radius = radiusOf(kernel);
+  if (radius > 4) {
+    blurColumnsWide(values, height, width, kernel, float32, out);
+    return;
+  }
+  // Up to four taps, weights and row strides in locals (radius r uses taps r .. 1, in that order).
+  const centre = kernel[radius];
+  const w1 = radius >= 1 ? kernel[radius + 1] : 0;
+  const w2 = radius >= 2 ? kernel[radius + 2] : 0;
+  const w3 = radius >= 3 ? kernel[radius + 3] : 0;
+  const w4 = radius >= 4 ? kernel[radius + 4] : 0;
+  const s2 = 2 * width;
+  const s3 = 3 * width;
+  const s4 = 4 * width;
+  const n = height * width;
+  for (let i = 0, at = radius * width; i < n; i++, at++) {
+    let sum = centre * values[at];
+    if (radius >= 4) sum += (values[at - s4] + values[at + s4]) * w4;
+    if (radius >= 3) sum += (values[at - s3] + values[at + s3]) * w3;
+    if (radius >= 2) sum += (values[at - s2] + values[at + s2]) * w2;
+    if (radius >= 1) sum += (values[at - width] + values[at + width]) * w1;
+    out[i] = float32 ? f32(sum) : sum;
+  }
+}
+
+/** blurColumns for radii above 4, two values per iteration (they share the weight loads). */
+function blurColumnsWide(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean, out: Float64Array): void {
+  const radius = radiusOf(kernel);
+  const centre = kernel[radius];
+  const n = height * width;
+  const offset = radius * width;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const at = offset + i;
+    let sum0 = centre * values[at];
+    let sum1 = centre * values[at + 1];
+    for (let k = radius, kw = radius * width; k >= 1; k--, kw -= width) {
+      const w = kernel[radius + k];
+      sum0 += (values[at - kw] + values[at + kw]) * w;
+      sum1 += (values[at + 1 - kw] + values[at + 1 + kw]) * w;
+    }
+    out[i] = float32 ? f32(sum0) : sum0;
+    out[i + 1] = float32 ? f32(sum1) : sum1;
+  }
+  for (; i < n; i++) {
+    const at = offset + i;
+    let sum = centre * values[at];
+    for (let k = radius, kw = radius * width; k >= 1; k--, kw -= width) sum += (values[at - kw] + values[at + kw]) * kernel[radius + k];
+    out[i] = float32 ? f32(sum) : sum;
+  }
+}
+
+/** The axis-1 pass of gaussianNearestPlane, through an edge-replicated padded row. */
+function blurRows(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean, out: Float64Array): void {
+  const radius = radiusOf(kernel);
+  const padded = scratchFloat64('spatter.row', width + 2 * radius);
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) padded[radius + x] = values[o + x];
+    for (let p = 0; p < radius; p++) {
+      padded[p] = values[o];
+      padded[radius + width + p] = values[o + width - 1];
+    }
+    if (radius <= 4) blurPaddedRow(padded, width, kernel, float32, out, o);
+    else blurPaddedRowWide(padded, width, kernel, float32, out, o);
+  }
+}
+
+/** One row of blurRows (radius at most 4, weights in locals) into out[o ..]. */
+function blurPaddedRow(padded: Float64Array, width: number, kernel: Float64Array, float32: boolean, out: Float64Array, o: number): void {
+  const radius = radiusOf(kernel);
+  const centre = kernel[radius];
+  const w1 = radius >= 1 ? kernel[radius + 1] : 0;
+  const w2 = radius >= 2 ? kernel[radius + 2] : 0;
+  const w3 = radius >= 3 ? kernel[radius + 3] : 0;
+  const w4 = radius >= 4 ? kernel[radius + 4] : 0;
+  for (let x = 0, c = radius; x < width; x++, c++) {
+    let sum = centre * padded[c];
+    if (radius >= 4) sum += (padded[c - 4] + padded[c + 4]) * w4;
+    if (radius >= 3) sum += (padded[c - 3] + padded[c + 3]) * w3;
+    if (radius >= 2) sum += (padded[c - 2] + padded[c + 2]) * w2;
+    if (radius >= 1) sum += (padded[c - 1] + padded[c + 1]) * w1;
+    out[o + x] = float32 ? f32(sum) : sum;
+  }
+}
+
+/** One row of blurRows for radii above 4, two values per iteration (they share the weight loads). */
+function blurPaddedRowWide(padded: Float64Array, width: number, kernel: Float64Array, float32: boolean, out: Float64Array, o: number): void {
+  const radius = radiusOf(kernel);
+  const centre = kernel[radius];
+  let x = 0;
+  for (; x + 1 < width; x += 2) {
+    const c = radius + x;
+    let sum0 = centre * padded[c];
+    let sum1 = centre * padded[c + 1];
+    for (let k = radius; k >= 1; k--) {
+      const w = kernel[radius + k];
+      sum0 += (padded[c - k] + padded[c + k]) * w;
+      sum1 += (padded[c + 1 - k] + padded[c + 1 + k]) * w;
+    }
+    out[o + x] = float32 ? f32(sum0) : sum0;
+    out[o + x + 1] = float32 ? f32(sum1) : sum1;
+  }
+  for (; x < width; x++) {
+    const c = radius + x;
+    let sum = centre * padded[c];
+    for (let k = radius; k >= 1; k--) sum += (padded[c - k] + padded[c + k]) * kernel[radius + k];
+    out[o + x] = float32 ? f32(sum) : sum;
+  }
+}
+
+/**
+ * The level L = np.uint8(liquid * 255) (truncating, wrapping) of the liquid with liquid[liquid < threshold] = 0, into
+ * the padded plane `level`, whose border replicates the edge pixels (the Sobel operator's BORDER_REPLICATE).
+ */
+function liquidLevels(liquid: Float64Array, threshold: number, height: number, width: number, level: Uint8Array): void {
+  const pw = width + 2;
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    const at = (y + 1) * pw + 1;
+    for (let x = 0; x < width; x++) {
+      const v = liquid[o + x];
+      level[at + x] = ((v * 255) & 255) * Number(v >= threshold); // Number(boolean): no branch to mispredict
+    }
+    level[at - 1] = level[at];
+    level[at + width] = level[at + width - 1];
+  }
+  level.copyWithin(0, pw, 2 * pw);
+  level.copyWithin((height + 1) * pw, height * pw, (height + 1) * pw);
+}
+
+/**
+ * The 3x3 Sobel derivatives of the padded `level` and Canny's L1 magnitude |dx| + |dy| at every pixel, into the
+ * padded planes, through per-column sums: dx = smooth[x + 1] - smooth[x - 1] with smooth = up + 2 mid + down, and
+ * dy = diff[x - 1] + 2 diff[x] + diff[x + 1] with diff = down - up (integers: exact in any order).
+ */
+function sobelGradients(level: Uint8Array, ws: Workspace): void {
+  const { height, width, gradientX, gradientY, magnitude, columnSmooth: smooth, columnDifference: diff } = ws;
+  const pw = width + 2;
+  for (let y = 1; y <= height; y++) {
+    const mid = y * pw;
+    for (let c = 0, up = mid - pw, down = mid + pw; c < pw; c++) {
+      smooth[c] = level[up + c] + 2 * level[mid + c] + level[down + c];
+      diff[c] = level[down + c] - level[up + c];
+    }
+    for (let x = 1; x <= width; x++) {
+      const dx = smooth[x + 1] - smooth[x - 1];
+      const dy = diff[x - 1] + 2 * diff[x] + diff[x + 1];
+      gradientX[mid + x] = dx;
+      gradientY[mid + x] = dy;
+      magnitude[mid + x] = Math.abs(dx) + Math.abs(dy);
+    }
+  }
+}
+
+/**
+ * OpenCV's Canny non-maximum suppression (tan 22.5 degrees in 15-bit fixed point; ">" on one side and ">=" on the
+ * other, ">" on both along a diagonal) with the thresholds: every pixel of the padded `edgeMap` becomes 2 (edge, also
+ * pushed on `stack`), 0 (weak candidate) or 1 (not an edge). Returns the stack size. Pixels at or below `low` (most
+ * of them, in patches: a predictable branch) are skipped; the other tests are 0 / 1 numbers (Number(boolean)) rather
+ * than branches, as their outcomes on blurred noise are unpredictable.
+ */
+function suppressNonMaxima(ws: Workspace, low: number, high: number): number {
+  const { height, width, gradientX, gradientY, magnitude, edgeMap, stack } = ws;
+  const pw = width + 2;
+  let count = 0;
+  for (let y = 1; y <= height; y++) {
+    for (let j = y * pw + 1, end = j + width; j < end; j++) {
+      const m = magnitude[j];
+      if (m <= low) {
+        edgeMap[j] = 1;
+        continue;
+      }
+      const xs = gradientX[j];
+      const ys = gradientY[j];
+      const ax = Math.abs(xs);
+      const ay = Math.abs(ys) * 32768;
+      const tg22x = ax * TG22;
+      const horizontal = Number(ay < tg22x);
+      const vertical = Number(ay > tg22x + ax * 65536);
+      const diagonal = 1 - horizontal - vertical;
+      const sign = 1 - 2 * Number((xs ^ ys) < 0); // -1 when the derivatives have opposite signs
+      const step = horizontal + vertical * pw + diagonal * (pw + sign);
+      // m > before, and m >= after (m > after on a diagonal); integers, so m >= after is m > after - 1.
+      const maximum = Number(m > magnitude[j - step]) & Number(m > magnitude[j + step] + diagonal - 1);
+      const strong = maximum & Number(m > high);
+      edgeMap[j] = 1 - maximum + 2 * strong;
+      stack[count] = j;
+      count += strong;
+    }
+  }
+  return count;
+}
+
+/** Canny's hysteresis: grows the edges (2) of the padded `edgeMap` into 8-connected weak candidates (0). */
+function traceEdges(edgeMap: Uint8Array, width: number, stack: Int32Array, count: number): void {
+  const pw = width + 2;
+  while (count > 0) {
+    const at = stack[--count];
+    for (let dy = -pw; dy <= pw; dy += pw) {
+      for (let n = at + dy - 1; n <= at + dy + 1; n++) {
+        if (edgeMap[n] === 0) {
+          edgeMap[n] = 2;
+          stack[count++] = n;
+        }
+      }
+    }
+  }
+}
+
+/** min(a, b) without a branch, for int32 values whose difference is an int32 (the chamfer minima are unpredictable). */
+function minInt(a: number, b: number): number {
+  const d = a - b;
+  return b + (d & (d >> 31));
+}
+
+/**
+ * cv2.distanceTransform(255 - edges, DIST_L2, 5), capped: the two-pass 5x5 chamfer distance to the edges (2 in the
+ * padded `edgeMap`) in 16.16 fixed point, pixels outside the image at "infinity", as float32 values; each value above
+ * `cap` becomes `cap`. Integer minima do not depend on their order, so each pass takes them branch-free over values
+ * carried from column to column (the 5 + 2 mask values above / below, and the value just written).
+ */
+function cappedChamferDistance(edgeMap: Uint8Array, height: number, width: number, chamfer: Int32Array, cap: number, distance: Float64Array): void {
+  chamferForward(edgeMap, height, width, chamfer);
+  chamferBackward(height, width, chamfer, cap, distance);
+}
+
+/** The forward pass: edge pixels 0, others the minimum over the mask's upper half (rows y - 2, y - 1 and x - 1). */
+function chamferForward(edgeMap: Uint8Array, height: number, width: number, chamfer: Int32Array): void {
+  const step = width + 4;
+  const pw = width + 2;
+  for (let y = 0; y < height; y++) {
+    const row = (y + 2) * step + 2;
+    const edgeRow = (y + 1) * pw + 1;
+    const r1 = row - step;
+    const r2 = row - 2 * step;
+    // Row y - 1 at x - 2 .. x + 1 (a .. d), row y - 2 at x - 1 and x (p, q), and the value at x - 1.
+    let a = chamfer[r1 - 2];
+    let b = chamfer[r1 - 1];
+    let c = chamfer[r1];
+    let d = chamfer[r1 + 1];
+    let p = chamfer[r2 - 1];
+    let q = chamfer[r2];
+    let left = DIST_MAX;
+    for (let x = 0; x < width; x++) {
+      const e = chamfer[r1 + x + 2];
+      const s = chamfer[r2 + x + 1];
+      const above = minInt(minInt(minInt(p, s), minInt(a, e)) + LONG_DIST, minInt(minInt(b, d) + DIAG_DIST, c + HV_DIST));
+      // 0 on an edge (2), else the minimum; only the last step depends on the previous column.
+      left = minInt(above & ((edgeMap[edgeRow + x] >> 1) - 1), left + HV_DIST);
+      chamfer[row + x] = left;
+      a = b;
+      b = c;
+      c = d;
+      d = e;
+      p = q;
+      q = s;
+    }
+  }
+}
+
+/**
+ * The backward pass (the mask's lower half, rows y + 1, y + 2 and x + 1), then the float32 distance, capped. OpenCV
+ * only updates values above 1 (in 16.16): the others are 0 or 1 and every candidate is at least 1, so the minimum
+ * keeps them as they are.
+ */
+function chamferBackward(height: number, width: number, chamfer: Int32Array, cap: number, distance: Float64Array): void {
+  const step = width + 4;
+  const scale = f32(1 / 65536);
+  for (let y = height - 1; y >= 0; y--) {
+    const row = (y + 2) * step + 2;
+    const r1 = row + step;
+    const r2 = row + 2 * step;
+    const last = width - 1;
+    // Row y + 1 at x + 2 .. x - 1 (a .. d), row y + 2 at x + 1 and x (p, q), and the value at x + 1.
+    let a = chamfer[r1 + last + 2];
+    let b = chamfer[r1 + last + 1];
+    let c = chamfer[r1 + last];
+    let d = chamfer[r1 + last - 1];
+    let p = chamfer[r2 + last + 1];
+    let q = chamfer[r2 + last];
+    let right = DIST_MAX;
+    for (let x = last; x >= 0; x--) {
+      const e = chamfer[r1 + x - 2];
+      const s = chamfer[r2 + x - 1];
+      const below = minInt(minInt(minInt(p, s), minInt(a, e)) + LONG_DIST, minInt(minInt(b, d) + DIAG_DIST, c + HV_DIST));
+      right = minInt(minInt(chamfer[row + x], below), right + HV_DIST);
+      chamfer[row + x] = right;
+      distance[y * width + x] = Math.min(f32(f32(right) * scale), cap); // (a float minimum: no branch, no boxing)
+      a = b;
+      b = c;
+      c = d;
+      d = e;
+      p = q;
+      q = s;
+    }
+  }
+}
+
+/**
+ * shade = np.uint8 of cv2.blur(distance, 3x3) (BORDER_REFLECT_101; float32 of the double 3x3 sum / 9, then
+ * truncated and wrapped by astype), and the histogram of the shade values (for equalizeHist).
+ */
+function blurredShade(distance: Float64Array, height: number, width: number, columnSums: Float64Array, shade: Uint8Array, hist: Int32Array): void {
+  hist.fill(0);
+  const first = reflect101(-1, width);
+  const last = reflect101(width, width);
   for (let y = 0; y < height; y++) {
     const r0 = reflect101(y - 1, height) * width;
     const r1 = y * width;
     const r2 = reflect101(y + 1, height) * width;
-    for (let x = 0; x < width; x++) cols[x] = values[r0 + x] + values[r1 + x] + values[r2 + x];
+    for (let x = 0; x < width; x++) columnSums[x] = distance[r0 + x] + distance[r1 + x] + distance[r2 + x];
     for (let x = 0; x < width; x++) {
-      const l = x > 0 ? x - 1 : reflect101(-1, width);
-      const r = x < width - 1 ? x + 1 : reflect101(width, width);
-      out[r1 + x] = cols[l] + cols[x] + cols[r];
+      const sum = columnSums[x > 0 ? x - 1 : first] + columnSums[x] + columnSums[x < width - 1 ? x + 1 : last];
+      const v = f32(sum * (1 / 9)) & 255;
+      shade[r1 + x] = v;
+      hist[v]++;
     }
   }
-  return out;
 }
 
-/** cv2.equalizeHist on one uint8 plane, in place. */
-function equalizeHist(values: Uint8Array): void {
-  const hist = new Int32Array(256);
-  for (let i = 0; i < values.length; i++) hist[values[i]]++;
+const histogram = new Int32Array(256);
+const equalized = new Uint8Array(256);
+
+/** cv2.equalizeHist on one uint8 plane with its histogram `hist`, in place. */
+function equalizeHist(values: Uint8Array, hist: Int32Array): void {
   let i = 0;
   while (hist[i] === 0) i++;
   const total = values.length;
@@ -253,7 +568,7 @@ function equalizeHist(values: Uint8Array): void {
     return;
   }
   const scale = f32(255 / (total - hist[i]));
-  const lut = new Uint8Array(256);
+  const lut = equalized;
   let sum = 0;
   lut[i++] = 0;
   for (; i < 256; i++) {
@@ -264,86 +579,182 @@ function equalizeHist(values: Uint8Array): void {
   for (let k = 0; k < values.length; k++) values[k] = lut[values[k]];
 }
 
-/** cv2.filter2D(src, CV_8U, [[-2,-1,0],[-1,1,1],[0,1,2]]) with BORDER_REFLECT_101 and saturation. */
-function reliefFilter(src: Uint8Array, height: number, width: number): Uint8Array {
-  const out = new Uint8Array(height * width);
+/** The relief kernel's sums -1020 .. 1275 (at index sum + 1020) saturated to 0 .. 255. */
+const SATURATED: Uint8Array = (() => {
+  const table = new Uint8Array(1020 + 1275 + 1);
+  for (let v = -1020; v <= 1275; v++) table[v + 1020] = v < 0 ? 0 : v > 255 ? 255 : v;
+  return table;
+})();
+
+/** cv2.filter2D(src, CV_8U, [[-2,-1,0],[-1,1,1],[0,1,2]]) with BORDER_REFLECT_101 and saturation, into `out`. */
+function reliefFilter(src: Uint8Array, height: number, width: number, out: Uint8Array): void {
+  const first = reflect101(-1, width);
+  const last = reflect101(width, width);
   for (let y = 0; y < height; y++) {
     const up = reflect101(y - 1, height) * width;
     const mid = y * width;
     const down = reflect101(y + 1, height) * width;
     for (let x = 0; x < width; x++) {
-      const l = x > 0 ? x - 1 : reflect101(-1, width);
-      const r = x < width - 1 ? x + 1 : reflect101(width, width);
+      const l = x > 0 ? x - 1 : first;
+      const r = x < width - 1 ? x + 1 : last;
       const v = -2 * src[up + l] - src[up + x] - src[mid + l] + src[mid + x] + src[mid + r] + src[down + x] + 2 * src[down + r];
-      out[mid + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+      out[mid + x] = SATURATED[v + 1020];
     }
   }
-  return out;
 }
 
-/** The water shading map m = L * d of the reference (before normalisation), one value per pixel. */
-function waterShading(liquid: Float64Array, height: number, width: number, distanceCap: number): Float64Array {
-  const n = height * width;
-  const level = new Uint8Array(n);
-  for (let i = 0; i < n; i++) level[i] = (liquid[i] * 255) & 255; // np.uint8 of a non-negative float: truncate, wrap
-  const edges = cannyEdges(level, height, width, 50, 150);
-  const distance = chamferDistance5(edges, height, width);
-  for (let i = 0; i < n; i++) if (distance[i] > distanceCap) distance[i] = distanceCap;
-  const blurred = boxSum3(distance, height, width);
-  const shade = new Uint8Array(n);
-  for (let i = 0; i < n; i++) shade[i] = f32(blurred[i] * (1 / 9)) & 255; // float blur, then astype(uint8)
-  equalizeHist(shade);
-  const relief = reliefFilter(shade, height, width);
-  const smooth = boxSum3(relief, height, width);
-  const m = new Float64Array(n);
-  for (let i = 0; i < n; i++) m[i] = level[i] * Math.round(smooth[i] / 9);
-  return m;
+/** Math.round(s / 9) for every sum s of nine bytes. */
+const ROUNDED_NINTH: Uint8Array = (() => {
+  const table = new Uint8Array(9 * 255 + 1);
+  for (let s = 0; s < table.length; s++) table[s] = Math.round(s / 9);
+  return table;
+})();
+
+/**
+ * The water shading m = L * round(cv2.blur(relief, 3x3)) (BORDER_REFLECT_101; the uint8 blur rounds the sum / 9)
+ * into `shading`, L read from the padded `level`. Returns max(m).
+ */
+function shadingMap(relief: Uint8Array, level: Uint8Array, height: number, width: number, columnSums: Int32Array, shading: Int32Array): number {
+  const first = reflect101(-1, width);
+  const last = reflect101(width, width);
+  const pw = width + 2;
+  let max = 0;
+  for (let y = 0; y < height; y++) {
+    const r0 = reflect101(y - 1, height) * width;
+    const r1 = y * width;
+    const r2 = reflect101(y + 1, height) * width;
+    const at = (y + 1) * pw + 1;
+    for (let x = 0; x < width; x++) columnSums[x] = relief[r0 + x] + relief[r1 + x] + relief[r2 + x];
+    for (let x = 0; x < width; x++) {
+      const sum = columnSums[x > 0 ? x - 1 : first] + columnSums[x] + columnSums[x < width - 1 ? x + 1 : last];
+      const m = level[at + x] * ROUNDED_NINTH[sum];
+      shading[r1 + x] = m;
+      if (m > max) max = m;
+    }
+  }
+  return max;
+}
+
+/** The water shading of the reference (before normalisation) into ws.shading, from the liquid in ws.liquid. Returns max(m). */
+function waterShading(ws: Workspace, threshold: number, distanceCap: number): number {
+  const { height, width } = ws;
+  liquidLevels(ws.liquid, threshold, height, width, ws.level);
+  sobelGradients(ws.level, ws);
+  const strong = suppressNonMaxima(ws, 50, 150);
+  traceEdges(ws.edgeMap, width, ws.stack, strong);
+  cappedChamferDistance(ws.edgeMap, height, width, ws.chamfer, distanceCap, ws.distance);
+  blurredShade(ws.distance, height, width, ws.distanceSums, ws.shade, histogram);
+  equalizeHist(ws.shade, histogram);
+  reliefFilter(ws.shade, height, width, ws.relief);
+  return shadingMap(ws.relief, ws.level, height, width, ws.reliefSums, ws.shading);
 }
 
 /**
- * scipy.ndimage.gaussian_filter of one plane with mode 'nearest' (skimage.filters.gaussian's default), with scipy's
- * arithmetic: axis 0 then axis 1, each output = centre * x + sum over k = r .. 1 of (x[-k] + x[+k]) * w[k] in
- * double (the same operations, in the same order, as gaussianFilterHWC, so bit-identical to it and to scipy), but
- * organised tap by tap over whole rows for speed. With `float32`, every pass stores float32 values, as scipy does
- * for a float32 array.
+ * The water blend in float32: m /= max(m) (float32 / float32), m *= intensity (numpy casts the Python float to
+ * float32), out = uint8(clip(x + m * colour, 0, 1) * 255). Pixels with m = 0 (no liquid: large patches, so the branch
+ * is predictable) take the UNCHANGED byte.
  */
-function gaussianNearestPlane(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean): Float64Array {
-  const radius = (kernel.length - 1) >> 1;
-  const centre = kernel[radius];
-  const vertical = new Float64Array(values.length);
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) vertical[o + x] = centre * values[o + x];
-    for (let k = radius; k >= 1; k--) {
-      const w = kernel[radius + k];
-      const up = (y - k < 0 ? 0 : y - k) * width;
-      const down = (y + k > height - 1 ? height - 1 : y + k) * width;
-      for (let x = 0; x < width; x++) vertical[o + x] += (values[up + x] + values[down + x]) * w;
+function blendWater(pixels: Uint8Array, channels: number, shading: Int32Array, max: number, intensity: number, out: Uint8Array): void {
+  const colour = WATER_COLOURS[channels];
+  const maxF = f32(max);
+  const intensityF = f32(intensity);
+  const n = shading.length;
+  if (channels === 1) {
+    const c0 = colour[0];
+    for (let p = 0; p < n; p++) {
+      const s = shading[p];
+      if (s === 0) {
+        out[p] = UNCHANGED[pixels[p]];
+        continue;
+      }
+      const m = f32(f32(f32(s) / maxF) * intensityF);
+      out[p] = blendByte(f32(UNIT32[pixels[p]] + f32(m * c0)));
     }
-    if (float32) for (let x = 0; x < width; x++) vertical[o + x] = f32(vertical[o + x]);
+    return;
   }
-  // Axis 1 through an edge-replicated padded row.
-  const out = new Float64Array(values.length);
-  const padded = new Float64Array(width + 2 * radius);
-  const row = new Float64Array(width);
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) padded[radius + x] = vertical[o + x];
-    for (let p = 0; p < radius; p++) {
-      padded[p] = vertical[o];
-      padded[radius + width + p] = vertical[o + width - 1];
+  const c0 = colour[0];
+  const c1 = colour[1];
+  const c2 = colour[2];
+  for (let p = 0, b = 0; p < n; p++, b += 3) {
+    const s = shading[p];
+    if (s === 0) {
+      out[b] = UNCHANGED[pixels[b]];
+      out[b + 1] = UNCHANGED[pixels[b + 1]];
+      out[b + 2] = UNCHANGED[pixels[b + 2]];
+      continue;
     }
-    for (let x = 0; x < width; x++) row[x] = centre * padded[radius + x];
-    for (let k = radius; k >= 1; k--) {
-      const w = kernel[radius + k];
-      const left = radius - k;
-      const right = radius + k;
-      for (let x = 0; x < width; x++) row[x] += (padded[left + x] + padded[right + x]) * w;
-    }
-    if (float32) for (let x = 0; x < width; x++) out[o + x] = f32(row[x]);
-    else out.set(row, o);
+    const m = f32(f32(f32(s) / maxF) * intensityF);
+    out[b] = blendByte(f32(UNIT32[pixels[b]] + f32(m * c0)));
+    out[b + 1] = blendByte(f32(UNIT32[pixels[b + 1]] + f32(m * c1)));
+    out[b + 2] = blendByte(f32(UNIT32[pixels[b + 2]] + f32(m * c2)));
   }
-  return out;
+}
+
+/**
+ * The mud blend in float32 of the blurred mask, m[m < 0.8] = 0: out = uint8(clip(x * (1 - m) + m * colour, 0, 1) *
+ * 255). Most pixels have m = 0 (in large patches, so the branch is predictable): those take the UNCHANGED byte.
+ */
+function blendMud(pixels: Uint8Array, channels: number, cover: Float64Array, out: Uint8Array): void {
+  const colour = MUD_COLOURS[channels];
+  const n = cover.length;
+  if (channels === 1) {
+    const c0 = colour[0];
+    for (let p = 0; p < n; p++) {
+      const m = f32(cover[p]);
+      if (m < 0.8) {
+        out[p] = UNCHANGED[pixels[p]];
+        continue;
+      }
+      const keep = f32(1 - m);
+      out[p] = blendByte(f32(f32(UNIT32[pixels[p]] * keep) + f32(c0 * m)));
+    }
+    return;
+  }
+  const c0 = colour[0];
+  const c1 = colour[1];
+  const c2 = colour[2];
+  for (let p = 0, b = 0; p < n; p++, b += 3) {
+    const m = f32(cover[p]);
+    if (m < 0.8) {
+      out[b] = UNCHANGED[pixels[b]];
+      out[b + 1] = UNCHANGED[pixels[b + 1]];
+      out[b + 2] = UNCHANGED[pixels[b + 2]];
+      continue;
+    }
+    const keep = f32(1 - m);
+    out[b] = blendByte(f32(f32(UNIT32[pixels[b]] * keep) + f32(c0 * m)));
+    out[b + 1] = blendByte(f32(f32(UNIT32[pixels[b + 1]] * keep) + f32(c1 * m)));
+    out[b + 2] = blendByte(f32(f32(UNIT32[pixels[b + 2]] * keep) + f32(c2 * m)));
+  }
+}
+
+/** The liquid layer gaussian_filter(N(loc, spread) of H x W, sigma) into ws.liquid (one normal per pixel, row-major). */
+function blurredLiquid(ws: Workspace, random: RandomSource, loc: number, spread: number, sigma: number): void {
+  const { height, width } = ws;
+  const n = height * width;
+  const kernel = gaussianKernel1d(sigma);
+  const radius = radiusOf(kernel);
+  const noise = rowPaddedPlane('spatter.noise', height, width, radius);
+  for (let i = 0, at = radius * width; i < n; i++) noise[at + i] = loc + spread * random.normal();
+  replicateEdgeRows(noise, height, width, radius);
+  gaussianNearestPlane(noise, height, width, kernel, false, ws.vertical, ws.liquid);
+}
+
+/**
+ * The mud cover gaussian_filter(float32(liquid > threshold), sigma) in float32, from ws.liquid into ws.liquid. (The
+ * reference first sets the liquid below the threshold to 0, which cannot change the comparison with a positive
+ * threshold.)
+ */
+function mudCover(ws: Workspace, threshold: number, sigma: number): Float64Array {
+  const { height, width, liquid } = ws;
+  const n = height * width;
+  const kernel = gaussianKernel1d(sigma);
+  const radius = radiusOf(kernel);
+  const mask = rowPaddedPlane('spatter.mask', height, width, radius);
+  for (let i = 0, at = radius * width; i < n; i++) mask[at + i] = Number(liquid[i] > threshold);
+  replicateEdgeRows(mask, height, width, radius);
+  gaussianNearestPlane(mask, height, width, kernel, true, ws.vertical, liquid);
+  return liquid;
 }
 
 export const spatter: Corruption = {
@@ -352,56 +763,19 @@ export const spatter: Corruption = {
   random: true,
   apply(image: Image, severity: number, context: CorruptionContext): Image {
     checkImage(image);
-    const [loc, spread, sigma0, threshold, intensity, mode] = parameterFor(SPATTER_PARAMETERS, context.preset, severity, 'spatter');
+    const [loc, spread, sigma, threshold, intensity, mode] = parameterFor(SPATTER_PARAMETERS, context.preset, severity, 'spatter');
     const { height, width, channels, pixels } = image;
-    const n = height * width;
     const scale = spatialScale(image, context.preset);
-    const random = context.random;
-
-    const noise = new Float64Array(n);
-    for (let i = 0; i < n; i++) noise[i] = loc + spread * random.normal();
-    const liquid = gaussianNearestPlane(noise, height, width, gaussianKernel1d(sigma0 * scale), false);
-    for (let i = 0; i < n; i++) if (liquid[i] < threshold) liquid[i] = 0;
+    const ws = workspaceFor(height, width);
+    blurredLiquid(ws, context.random, loc, spread, sigma * scale);
 
     const out = new Uint8Array(pixels.length);
     if (mode === 0) {
-      const m = waterShading(liquid, height, width, f32(Math.min(255, 20 * scale)));
-      let max = 0;
-      for (let i = 0; i < n; i++) if (m[i] > max) max = m[i];
-      if (!(max > 0)) {
-        out.set(pixels);
-        return { height, width, channels, pixels: out };
-      }
-      const colour = colourValues(WATER_RGB, channels);
-      // float32 arrays: m /= max(m) (float32 / float32), m *= intensity (a Python float meets a float32 array:
-      // numpy casts the scalar to float32), then x + m * colour, all rounded to float32.
-      const maxF = f32(max);
-      const intensityF = f32(intensity);
-      for (let p = 0; p < n; p++) {
-        const mm = f32(f32(f32(m[p]) / maxF) * intensityF);
-        const base = p * channels;
-        for (let c = 0; c < channels; c++) {
-          const v = f32(f32(pixels[base + c] / 255) + f32(mm * colour[c]));
-          out[base + c] = v > 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
-        }
-      }
-      return { height, width, channels, pixels: out };
-    }
-
-    // Mud.
-    const mask = new Float64Array(n);
-    for (let i = 0; i < n; i++) mask[i] = liquid[i] > threshold ? 1 : 0;
-    const cover = gaussianNearestPlane(mask, height, width, gaussianKernel1d(intensity * scale), true);
-    const colour = colourValues(MUD_RGB, channels);
-    for (let p = 0; p < n; p++) {
-      let m = f32(cover[p]);
-      if (m < 0.8) m = 0;
-      const keep = f32(1 - m);
-      const base = p * channels;
-      for (let c = 0; c < channels; c++) {
-        const v = f32(f32(f32(pixels[base + c] / 255) * keep) + f32(colour[c] * m));
-        out[base + c] = v > 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
-      }
+      const max = waterShading(ws, threshold, f32(Math.min(255, 20 * scale)));
+      if (!(max > 0)) out.set(pixels);
+      else blendWater(pixels, channels, ws.shading, max, intensity, out);
+    } else {
+      blendMud(pixels, channels, mudCover(ws, threshold, intensity * scale), out);
     }
     return { height, width, channels, pixels: out };
   },

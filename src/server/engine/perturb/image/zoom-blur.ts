@@ -22,15 +22,16 @@
 // - Per (image size, channels, factor list), a cached plan: per distinct zoom geometry (a "step"), where each output
 //   row and column reads (source row / column lo, and lo + 1 with the second weight). Consecutive factors with the
 //   same integer geometry (at 32 px, 1.05 and 1.06 both crop 31 rows and zoom them to 33) share a step: its zoomed
-//   crop is computed once and added once per factor. The factor 1 (and any factor whose crop and output equal the
-//   image) is the identity.
-// - The output is made one row at a time. Per step, the column passes of the two source rows the output row needs
-//   are kept in a two-row ring (source row r in slot r & 1; rows are needed in increasing order, so each source row
-//   is interpolated once per step). Then one sweep over the output row per four factors does their row passes and
-//   float32 additions, sum = f(f(f(f(sum + v1) + v2) + v3) + v4) in the reference's order, starting from x itself
-//   for the leading identity factor (float32(0 + x) = x), and the row is finished at once. A row whose coordinate lies
-//   past the input adds 0 and is skipped. Finishing (finishRow): the division by the factor count + 1 is a product
-//   with its inverse, and the clip is left out, both without changing a value (see there).
+//   crop is computed once, and each of its values once, then added once per factor (f(f(sum + v) + v)). The factor 1
+//   (and any factor whose crop and output equal the image) is the identity.
+// - The output is made one row at a time, by the plan's per-row schedule. Per step, the column passes of the two
+//   source rows the output row needs are kept in a two-row ring (source row r in slot r & 1; rows are needed in
+//   increasing order, so each source row is interpolated once per step). Then one sweep over the output row per four
+//   steps does their row passes and float32 additions, sum = f(f(f(f(sum + v1) + v2) + v3) + v4) in the reference's
+//   order (kernels with repeat counts for the rows whose steps serve several factors, the plain ones otherwise),
+//   starting from x itself for the leading identity factor (float32(0 + x) = x), and the row is finished at once. A
+//   row whose coordinate lies past the input adds 0 and is skipped. Finishing (finishRow): the division by the factor
+//   count + 1 is a product with its inverse, and the clip is left out, both without changing a value (see there).
 // - Column pass: for a zoom factor >= 1 the left source pixel advances by 0 or 1 pixel per output column, so the
 //   left / right source pixels are carried in locals from one output column to the next and only a new right pixel
 //   is read. Where the second weight is 0 (the last source column, scipy's mirrored neighbour; or an output past the
@@ -40,9 +41,9 @@
 //   process has been detached (the corruption workers transfer their result buffers, and loading TypeScript through
 //   tsx does it as well), V8 adds a detached-buffer check to every typed-array access in optimised code, which made
 //   the typed-array version about twice as slow. The column passes of all steps share one array (a sweep reads it at
-//   eight offsets rather than eight arrays, which keeps its loop variables in registers). The image rows and that
-//   array are kept for the next call (apply is synchronous, and a realm runs one call at a time). The input and
-//   output bytes are read and written four at a time through a DataView, for the same reason.
+//   eight offsets rather than eight arrays, which keeps its loop variables in registers). The image rows, that array
+//   and the sum row are kept for the next call (apply is synchronous, and a realm runs one call at a time). The input
+//   and output bytes are read and written four at a time through a DataView, for the same reason.
 //
 // Other image sizes: the zoom factors are ratios, not lengths, so they stay as published at every size (the
 // spatialScale rule has nothing to scale here). Any size works, including 1x1 (every zoom is then the identity);
@@ -288,10 +289,36 @@ interface ZoomStep {
   readonly columnWHi: number[];
 }
 
-/** The steps of one (image size, channels, factor list), and per factor (in order) its step. */
+/**
+ * The zoomed values one output row adds, in factor order: value k = f(r[a[k] + i] * wa[k] + r[b[k] + i] * wb[k]) with r
+ * the ring of column passes, added repeat[k] times (consecutive factors that share a step give the same value).
+ */
+interface RowTerms {
+  readonly count: number;
+  readonly a: number[];
+  readonly b: number[];
+  readonly wa: number[];
+  readonly wb: number[];
+  readonly repeat: number[];
+  /** True when some term is added more than once. */
+  readonly repeated: boolean;
+}
+
+/** The work of one output row: the column passes to make (source row `jobRows[j]` of step `jobSteps[j]`), then its terms. */
+interface RowSchedule {
+  readonly jobSteps: number[];
+  readonly jobRows: number[];
+  readonly terms: RowTerms;
+}
+
+/** Everything about one (image size, channels, factor list) that does not depend on the pixels. */
 interface ZoomPlan {
   readonly steps: readonly ZoomStep[];
-  readonly order: readonly ZoomStep[];
+  /** True when the first factor is the identity: the sum then starts from x (float32(0 + x) = x). */
+  readonly startsWithIdentity: boolean;
+  readonly rows: readonly RowSchedule[];
+  /** The number of factors + 1. */
+  readonly divisor: number;
 }
 
 function zoomStep(geometry: ClippedZoom, width: number, height: number, channels: number): ZoomStep {
@@ -326,28 +353,98 @@ function zoomStep(geometry: ClippedZoom, width: number, height: number, channels
   return { identity: geometry.identity, rowLo, rowWLo, rowWHi, columnStart, columnAdvance, columnWLo, columnWHi };
 }
 
-function zoomPlan(height: number, width: number, channels: number, zooms: readonly number[]): ZoomPlan {
+/** The factors' steps, and the factors as runs of consecutive factors with the same step (step index, length). */
+function zoomSteps(height: number, width: number, channels: number, zooms: readonly number[]): { steps: ZoomStep[]; runs: [number, number][] } {
   const steps: ZoomStep[] = [];
-  const order: ZoomStep[] = [];
+  const runs: [number, number][] = [];
   let previous: ClippedZoom | undefined;
   for (const zoom of zooms) {
     const geometry = clippedZoom(height, width, zoom);
-    if (!previous || !sameGeometry(previous, geometry)) steps.push(zoomStep(geometry, width, height, channels));
-    order.push(steps[steps.length - 1]);
+    if (!previous || !sameGeometry(previous, geometry)) {
+      steps.push(zoomStep(geometry, width, height, channels));
+      runs.push([steps.length - 1, 0]);
+    }
+    runs[runs.length - 1][1]++;
     previous = geometry;
   }
-  return { steps, order };
+  return { steps, runs };
+}
+
+/**
+ * Per output row, its column passes and terms. Step s keeps the column passes of its last two source rows in ring slots
+ * 2 s and 2 s + 1 (source row r in slot 2 s + (r & 1)); a pass is scheduled when its slot does not hold it yet. Source
+ * rows are read in increasing order, so each is interpolated once per step and call.
+ */
+function rowSchedules(steps: readonly ZoomStep[], runs: readonly [number, number][], height: number, rowLength: number): RowSchedule[] {
+  const slotRow: number[] = steps.flatMap(() => [-1, -1]);
+  const schedules: RowSchedule[] = [];
+  for (let y = 0; y < height; y++) {
+    const jobSteps: number[] = [];
+    const jobRows: number[] = [];
+    const passAt = (s: number, row: number): number => {
+      const slot = 2 * s + (row & 1);
+      if (slotRow[slot] !== row) {
+        jobSteps.push(s);
+        jobRows.push(row);
+        slotRow[slot] = row;
+      }
+      return slot * rowLength;
+    };
+    schedules.push({ jobSteps, jobRows, terms: rowTerms(steps, runs, y, passAt) });
+  }
+  return schedules;
+}
+
+/** The terms of output row y, one per run of factors; `passAt(step, source row)` gives a column pass's ring offset. */
+function rowTerms(steps: readonly ZoomStep[], runs: readonly [number, number][], y: number, passAt: (s: number, row: number) => number): RowTerms {
+  const terms = { count: 0, a: [] as number[], b: [] as number[], wa: doubles(runs.length), wb: doubles(runs.length), repeat: [] as number[] };
+  let repeated = false;
+  runs.forEach(([s, length], index) => {
+    const step = steps[s];
+    // The leading identity factor is the starting value of the sum.
+    const repeat = index === 0 && step.identity ? length - 1 : length;
+    if (repeat === 0) return;
+    let a: number;
+    let wa = 1;
+    let wb = 0;
+    if (step.identity) {
+      a = passAt(s, y); // x itself: x * 1 + x * 0
+    } else {
+      wa = step.rowWLo[y];
+      wb = step.rowWHi[y];
+      if (wa === 0 && wb === 0) return; // past the input: scipy's constant 0 is added
+      a = passAt(s, step.rowLo[y]);
+    }
+    terms.a.push(a);
+    terms.b.push(wb === 0 ? a : passAt(s, step.rowLo[y] + 1));
+    terms.wa[terms.count] = wa;
+    terms.wb[terms.count] = wb;
+    terms.repeat.push(repeat);
+    repeated ||= repeat > 1;
+    terms.count++;
+  });
+  return { ...terms, repeated };
+}
+
+function zoomPlan(height: number, width: number, channels: number, zooms: readonly number[]): ZoomPlan {
+  const { steps, runs } = zoomSteps(height, width, channels, zooms);
+  return {
+    steps,
+    startsWithIdentity: steps[runs[0][0]].identity,
+    rows: rowSchedules(steps, runs, height, width * channels),
+    divisor: zooms.length + 1,
+  };
 }
 
 const planCache = new Map<string, ZoomPlan>();
 
-/** zoomPlan, cached (at most 64 entries; the cache is cleared when full). */
-function cachedZoomPlan(height: number, width: number, channels: number, zooms: readonly number[]): ZoomPlan {
-  const key = `${height}x${width}x${channels}@${zooms.join(',')}`;
+/** The plan of an image size, channel count and (start, stop, step) factor range, cached (at most 64 entries; the cache is cleared when full). */
+function cachedZoomPlan(height: number, width: number, channels: number, range: readonly [number, number, number]): ZoomPlan {
+  const key = `${height}x${width}x${channels}@${range.join(',')}`;
   let plan = planCache.get(key);
   if (!plan) {
     if (planCache.size >= 64) planCache.clear();
-    plan = zoomPlan(height, width, channels, zooms);
+    plan = zoomPlan(height, width, channels, numpyArange(range[0], range[1], range[2]));
     planCache.set(key, plan);
   }
   return plan;
@@ -434,10 +531,12 @@ function interpolateRow(x: number[], channels: number, step: ZoomStep, out: numb
   }
 }
 
-// The row pass plus float32 accumulation of one to four zoom values per sweep:
-//   to[i] = f(...f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1))... + f(r[a4 + i] * wa4 + r[b4 + i] * wb4))
+// The row pass plus float32 accumulation of one to four terms per sweep:
+//   to[i] = f(...f(from[i] + v1) ... + v4), with vk = f(r[ak + i] * wak + r[bk + i] * wbk)
 // where r holds the column passes and a / b are where those of source rows lo and lo + 1 start (b = a when wb = 0:
-// the value is then r[a + i] * wa + 0).
+// the value is then r[a + i] * wa + 0). add1 .. add4 add each value once; addRepeated1 .. addRepeated4 add value k
+// nk times, f(...f(s + vk) ... + vk), for rows where consecutive factors share a step (the small images: at 32 px most
+// steps serve two factors). Two families, because the repeat counts slow down the rows that do not need them.
 
 function add1(to: number[], from: number[], r: number[], a1: number, b1: number, wa1: number, wb1: number): void {
   const f = Math.fround;
@@ -513,43 +612,141 @@ function add4(
   }
 }
 
-/** The zoom values of one output row, in factor order: value k = f(r[a[k] + i] * wa[k] + r[b[k] + i] * wb[k]). */
-interface RowTerms {
-  count: number;
-  readonly a: number[];
-  readonly b: number[];
-  readonly wa: number[];
-  readonly wb: number[];
+/** f(...f(s + v) ... + v) with n >= 1 additions of v (float32, in order; no loop for the usual n = 1 or 2). */
+function addTimes(s: number, v: number, n: number): number {
+  const f = Math.fround;
+  s = f(s + v);
+  if (n === 1) return s;
+  s = f(s + v);
+  for (let k = 2; k < n; k++) s = f(s + v);
+  return s;
 }
 
-/** sum = f(...f(from + value 1) ... + value n) (float32 additions in order), four values per sweep. */
+function addRepeated1(to: number[], from: number[], r: number[], a1: number, b1: number, wa1: number, wb1: number, n1: number): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) to[i] = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
+}
+
+function addRepeated2(
+  to: number[],
+  from: number[],
+  r: number[],
+  a1: number,
+  b1: number,
+  wa1: number,
+  wb1: number,
+  n1: number,
+  a2: number,
+  b2: number,
+  wa2: number,
+  wb2: number,
+  n2: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) {
+    const s = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
+    to[i] = addTimes(s, f(r[a2 + i] * wa2 + r[b2 + i] * wb2), n2);
+  }
+}
+
+function addRepeated3(
+  to: number[],
+  from: number[],
+  r: number[],
+  a1: number,
+  b1: number,
+  wa1: number,
+  wb1: number,
+  n1: number,
+  a2: number,
+  b2: number,
+  wa2: number,
+  wb2: number,
+  n2: number,
+  a3: number,
+  b3: number,
+  wa3: number,
+  wb3: number,
+  n3: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) {
+    let s = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
+    s = addTimes(s, f(r[a2 + i] * wa2 + r[b2 + i] * wb2), n2);
+    to[i] = addTimes(s, f(r[a3 + i] * wa3 + r[b3 + i] * wb3), n3);
+  }
+}
+
+function addRepeated4(
+  to: number[],
+  from: number[],
+  r: number[],
+  a1: number,
+  b1: number,
+  wa1: number,
+  wb1: number,
+  n1: number,
+  a2: number,
+  b2: number,
+  wa2: number,
+  wb2: number,
+  n2: number,
+  a3: number,
+  b3: number,
+  wa3: number,
+  wb3: number,
+  n3: number,
+  a4: number,
+  b4: number,
+  wa4: number,
+  wb4: number,
+  n4: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < to.length; i++) {
+    let s = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
+    s = addTimes(s, f(r[a2 + i] * wa2 + r[b2 + i] * wb2), n2);
+    s = addTimes(s, f(r[a3 + i] * wa3 + r[b3 + i] * wb3), n3);
+    to[i] = addTimes(s, f(r[a4 + i] * wa4 + r[b4 + i] * wb4), n4);
+  }
+}
+
+/** sum = from plus every term of the row (float32 additions in order), up to four terms per sweep. */
 function accumulate(sum: number[], from: number[], r: number[], terms: RowTerms): void {
-  const { count, a, b, wa, wb } = terms;
-  if (count === 0) {
+  if (terms.count === 0) {
     for (let i = 0; i < sum.length; i++) sum[i] = from[i];
     return;
   }
-  for (let t = 0; t < count; from = sum) {
-    const left = count - t;
-    if (left >= 4) {
-      const u = t + 1;
-      const v = t + 2;
-      const w = t + 3;
-      add4(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v], a[w], b[w], wa[w], wb[w]);
-      t += 4;
-    } else if (left === 3) {
-      const u = t + 1;
-      const v = t + 2;
-      add3(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v]);
-      t += 3;
-    } else if (left === 2) {
-      add2(sum, from, r, a[t], b[t], wa[t], wb[t], a[t + 1], b[t + 1], wa[t + 1], wb[t + 1]);
-      t += 2;
-    } else {
-      add1(sum, from, r, a[t], b[t], wa[t], wb[t]);
-      t += 1;
-    }
+  for (let t = 0; t < terms.count; from = sum) t = terms.repeated ? sweepRepeated(sum, from, r, terms, t) : sweep(sum, from, r, terms, t);
+}
+
+/** sum = from plus terms t, t + 1, ... (up to four), each added once. Returns the next term. */
+function sweep(sum: number[], from: number[], r: number[], terms: RowTerms, t: number): number {
+  const { count, a, b, wa, wb } = terms;
+  const [u, v, w] = [t + 1, t + 2, t + 3];
+  const left = count - t;
+  if (left >= 4) add4(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v], a[w], b[w], wa[w], wb[w]);
+  else if (left === 3) add3(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v]);
+  else if (left === 2) add2(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u]);
+  else add1(sum, from, r, a[t], b[t], wa[t], wb[t]);
+  return t + Math.min(left, 4);
+}
+
+/** sum = from plus terms t, t + 1, ... (up to four), each added its repeat count of times. Returns the next term. */
+function sweepRepeated(sum: number[], from: number[], r: number[], terms: RowTerms, t: number): number {
+  const { count, a, b, wa, wb, repeat: n } = terms;
+  const [u, v, w] = [t + 1, t + 2, t + 3];
+  const left = count - t;
+  if (left >= 4) {
+    addRepeated4(sum, from, r, a[t], b[t], wa[t], wb[t], n[t], a[u], b[u], wa[u], wb[u], n[u], a[v], b[v], wa[v], wb[v], n[v], a[w], b[w], wa[w], wb[w], n[w]);
+  } else if (left === 3) {
+    addRepeated3(sum, from, r, a[t], b[t], wa[t], wb[t], n[t], a[u], b[u], wa[u], wb[u], n[u], a[v], b[v], wa[v], wb[v], n[v]);
+  } else if (left === 2) {
+    addRepeated2(sum, from, r, a[t], b[t], wa[t], wb[t], n[t], a[u], b[u], wa[u], wb[u], n[u]);
+  } else {
+    addRepeated1(sum, from, r, a[t], b[t], wa[t], wb[t], n[t]);
   }
+  return t + Math.min(left, 4);
 }
 
 /**
@@ -573,71 +770,46 @@ function finishRow(x: number[], sum: number[], divisor: number, out: DataView, o
   for (let i = whole; i < n; i++) out.setUint8(o + i, f(f(f(x[i] + sum[i]) / divisor) * 255) | 0);
 }
 
+/** The column pass of source row `row` of a step into ring slot 2 * stepIndex + (row & 1) (the identity copies x). */
+function columnPass(x: number[][], channels: number, step: ZoomStep, stepIndex: number, row: number, ring: number[], rowLength: number): void {
+  const at = (2 * stepIndex + (row & 1)) * rowLength;
+  const source = x[row];
+  if (step.identity) for (let i = 0; i < rowLength; i++) ring[at + i] = source[i];
+  else interpolateRow(source, channels, step, ring, at);
+}
+
+let keptZero: number[] = [];
+let keptSum: number[] = [];
+
+/** A kept all-zero row and a kept sum row of `rowLength` values (see imageRows). */
+function rowBuffers(rowLength: number): { zero: number[]; sum: number[] } {
+  if (keptZero.length !== rowLength) {
+    keptZero = doubles(rowLength);
+    keptSum = doubles(rowLength);
+  }
+  return { zero: keptZero, sum: keptSum };
+}
+
 export const zoomBlur: Corruption = {
   name: 'zoom_blur',
   benchmark: true,
   random: false,
   apply(image: Image, severity: number, context: CorruptionContext): Image {
     checkImage(image);
-    const [start, stop, step] = parameterFor(ZOOM_BLUR_FACTORS, context.preset, severity, 'zoom_blur');
-    const zooms = numpyArange(start, stop, step);
+    const range = parameterFor(ZOOM_BLUR_FACTORS, context.preset, severity, 'zoom_blur');
     const { height, width, channels, pixels } = image;
     const rowLength = width * channels;
     const x = imageRows(pixels, height, rowLength, channels);
-    const { steps, order } = cachedZoomPlan(height, width, channels, zooms);
-    // Per step, the column passes of its last two source rows: source row r in slot 2 * step + (r & 1) of the ring,
-    // which holds rowLength values per slot (an identity factor after the first uses a slot for x).
+    const { steps, startsWithIdentity, rows, divisor } = cachedZoomPlan(height, width, channels, range);
     const ring = scratchDoubles('zoom.ring', 2 * steps.length * rowLength);
-    const ringRow: number[] = [];
-    for (let s = 0; s < 2 * steps.length; s++) ringRow.push(-1);
-    const columnPass = (s: number, row: number): number => {
-      const slot = 2 * s + (row & 1);
-      const at = slot * rowLength;
-      if (ringRow[slot] !== row) {
-        if (steps[s].identity) for (let i = 0; i < rowLength; i++) ring[at + i] = x[row][i];
-        else interpolateRow(x[row], channels, steps[s], ring, at);
-        ringRow[slot] = row;
-      }
-      return at;
-    };
-    const stepIndex = order.map((s) => steps.indexOf(s));
-    // The leading factor 1 is the identity: the sum starts at x (float32(0 + x) = x).
-    const first = order[0].identity ? 1 : 0;
-    const zero = doubles(rowLength);
-    const terms: RowTerms = { count: 0, a: [], b: [], wa: doubles(order.length), wb: doubles(order.length) };
-    for (let k = 0; k < order.length; k++) {
-      terms.a.push(0);
-      terms.b.push(0);
-    }
-    const sum = doubles(rowLength);
-    const divisor = zooms.length + 1;
+    const { zero, sum } = rowBuffers(rowLength);
     const out = new Uint8Array(pixels.length);
     const outBytes = new DataView(out.buffer);
     for (let y = 0; y < height; y++) {
-      const xRow = x[y];
-      let count = 0;
-      for (let k = first; k < order.length; k++) {
-        const { identity, rowLo, rowWLo, rowWHi } = order[k];
-        let a: number;
-        let wa = 1;
-        let wb = 0;
-        if (identity) {
-          a = columnPass(stepIndex[k], y); // x itself: x * 1 + x * 0
-        } else {
-          wa = rowWLo[y];
-          wb = rowWHi[y];
-          if (wa === 0 && wb === 0) continue; // past the input: scipy's constant 0 is added
-          a = columnPass(stepIndex[k], rowLo[y]);
-        }
-        terms.a[count] = a;
-        terms.b[count] = wb === 0 ? a : columnPass(stepIndex[k], rowLo[y] + 1);
-        terms.wa[count] = wa;
-        terms.wb[count] = wb;
-        count++;
-      }
-      terms.count = count;
-      accumulate(sum, first === 1 ? xRow : zero, ring, terms);
-      finishRow(xRow, sum, divisor, outBytes, y * rowLength);
+      const { jobSteps, jobRows, terms } = rows[y];
+      for (let j = 0; j < jobSteps.length; j++) columnPass(x, channels, steps[jobSteps[j]], jobSteps[j], jobRows[j], ring, rowLength);
+      accumulate(sum, startsWithIdentity ? x[y] : zero, ring, terms);
+      finishRow(x[y], sum, divisor, outBytes, y * rowLength);
     }
     return { height, width, channels, pixels: out };
   },
