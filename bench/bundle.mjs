@@ -18,7 +18,7 @@ const ownDirname = {
 };
 
 await esbuild.build({
-  entryPoints: { 'run-all': 'bench/run-all.ts', 'memory-child': 'bench/memory-child.ts', 'shift-speed': 'bench/shift-speed.ts' },
+  entryPoints: { 'run-all': 'bench/run-all.ts', 'memory-child': 'bench/memory-child.ts', 'shift-speed': 'bench/shift-speed.ts', 'pipeline-cold-child': 'bench/pipeline-cold-child.ts' },
   outdir: '.bench-out',
   bundle: true,
   platform: 'node',

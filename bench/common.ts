@@ -9,7 +9,8 @@ import { loadConfigFile } from '../src/server/engine/config/load-config';
 import { readLabels } from '../src/server/engine/data/labels';
 import { openDataset } from '../src/server/engine/data/open-dataset';
 import { loadClassifier, type ClassifierModel } from '../src/server/engine/model/load-model';
-import { CorruptionPool, corruptBatch, type WorkerEntry } from '../src/server/engine/run/corruption-pool';
+import { CorruptionPool, corruptBatch, setDefaultWorkerEntry, type WorkerEntry } from '../src/server/engine/run/corruption-pool';
+import { FROST_TEXTURE_FILE, setFrostTextureFile } from '../src/server/engine/perturb/image/frost';
 import type { ImageDataset, Sample } from '../src/server/engine/types';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -35,6 +36,16 @@ export function median(values: readonly number[]): number {
 /** The worker entry the benchmarks use: the built one when present (same code the CLI runs), else the source. */
 export function workerEntry(): WorkerEntry | undefined {
   return fs.existsSync(BUILT_WORKER) ? { file: BUILT_WORKER } : undefined;
+}
+
+/**
+ * Makes this process run like the CLI and the server: pools start the built worker, and the frost textures come
+ * from the build's file (dist/frost-textures.bin) when both exist.
+ */
+export function useBuiltFiles(): void {
+  setDefaultWorkerEntry(workerEntry());
+  const textures = path.join(REPO_ROOT, 'dist', FROST_TEXTURE_FILE);
+  if (fs.existsSync(textures)) setFrostTextureFile(textures);
 }
 
 export function workerKind(): string {

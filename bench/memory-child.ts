@@ -6,8 +6,7 @@
 import { implementedCorruptions } from '../src/server/engine/perturb/image/registry';
 import { executePlan } from '../src/server/engine/run/execute-plan';
 import type { RunPlan } from '../src/server/engine/run/plan';
-import { closeDemo, openDemo, repeatedDataset, workerEntry } from './common';
-import { setDefaultWorkerEntry } from '../src/server/engine/run/corruption-pool';
+import { closeDemo, openDemo, repeatedDataset, useBuiltFiles } from './common';
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2]);
@@ -38,7 +37,7 @@ async function main(): Promise<void> {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     // Workers from the built script (what the CLI runs), started at once.
-    setDefaultWorkerEntry(workerEntry());
+    useBuiltFiles();
     const started = performance.now();
     await executePlan(plan, dataset, demo.model, demo.config.input!, { workers, onProgress: sample });
     sample();
