@@ -203,16 +203,20 @@ export class CorruptionPool {
    * worker at once; the first thread to claim it runs it (workers in the order posted, this thread through
    * `help()`), so a worker never waits for this thread to hand out work. The promise settles when all tasks have
    * run; with no workers only `help()` runs them (see `corruptBatch`). Rejects with RunCancelled when `signal`
-   * aborts. With `rows`, the thread that corrupts an image also preprocesses it for the model into row i of
-   * `rows.buffer` (image i of `images`), so that this thread only has to copy the batch.
+   * aborts. Optional targets in shared memory, which the caller may reuse once the promise has settled:
+   * - `rows`: the thread that corrupts an image also preprocesses it for the model into row i of `rows.buffer`
+   *   (image i of `images`), so that this thread only has to copy the batch;
+   * - `out`: workers write the corrupted images into it, at the offsets the images have in their shared buffer
+   *   (`shareImages`), instead of into a new buffer per task (the resolved images are then views into it).
    */
   schedule(
     images: readonly Image[],
     sampleIds: readonly number[],
     job: CorruptionJob,
     signal?: AbortSignal,
-    rows?: { readonly buffer: SharedArrayBuffer; readonly input: InputSpec },
+    targets: { readonly rows?: { readonly buffer: SharedArrayBuffer; readonly input: InputSpec }; readonly out?: SharedArrayBuffer } = {},
   ): Promise<Image[]> {
+    const { rows, out } = targets;
     if (images.length !== sampleIds.length) return Promise.reject(new RangeError(`${images.length} images but ${sampleIds.length} sample ids`));
     if (this.closed || this.failure) return Promise.reject(this.failure ?? new Error('the corruption pool is closed'));
     if (signal?.aborted) return Promise.reject(new RunCancelled());
@@ -242,12 +246,13 @@ export class CorruptionPool {
       );
     }
     if (this.pending.size === 0) for (const worker of this.workers) worker.ref();
+    this.dropSettledQueued();
     for (const task of tasks) {
       Atomics.store(this.claims, task.id % CLAIM_SLOTS, task.id);
       this.pending.set(task.id, task);
       this.queued.push(task);
       if (this.workers.length > 0) {
-        const request: CorruptRequest = { id: task.id, ...task.job, sampleIds: task.sampleIds, images: task.packed!, rows: task.rows };
+        const request: CorruptRequest = { id: task.id, ...task.job, sampleIds: task.sampleIds, images: task.packed!, rows: task.rows, out };
         for (const worker of this.workers) worker.postMessage(request);
       }
     }
@@ -269,16 +274,28 @@ export class CorruptionPool {
     return all;
   }
 
+  /**
+   * Forgets the settled tasks at the front of the queue (tasks settle about in order), so that the queue holds
+   * only about the tasks in flight even when this thread never helps: a settled task still holds its images.
+   */
+  private dropSettledQueued(): void {
+    while (this.head < this.queued.length && this.queued[this.head].settled) this.head++;
+    if (this.head === this.queued.length) {
+      this.queued = [];
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.queued.length) {
+      this.queued = this.queued.slice(this.head);
+      this.head = 0;
+    }
+  }
+
   /** Claims the oldest open task and runs it in this thread; false when no task is open. */
   help(): boolean {
     if (this.closed) return false;
     while (this.head < this.queued.length) {
       const task = this.queued[this.head++];
-      if (this.head > 1024 && this.head * 2 > this.queued.length) {
-        this.queued = this.queued.slice(this.head);
-        this.head = 0;
-      }
       if (task.settled || !this.claim(task)) continue;
+      this.dropSettledQueued();
       try {
         const sources = task.images ?? unpackImages(task.packed!);
         const { corruption, severity, preset, seed } = task.job;

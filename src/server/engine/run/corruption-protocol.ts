@@ -41,6 +41,24 @@ export interface CorruptRequest extends CorruptionJob {
   readonly images: PackedImages;
   /** Also write the corrupted images preprocessed for the model into these shared rows. */
   readonly rows?: RowsTarget;
+  /** Write the corrupted images into this buffer, at the offsets `images` has in its own (see packInto). */
+  readonly out?: SharedArrayBuffer;
+}
+
+/**
+ * The images packed into `out` with the layout of `like` (same dims and offsets), when they have the same sizes
+ * and fit; else undefined (the caller packs them into a new buffer). Lets a reused buffer carry results back.
+ */
+export function packInto(images: readonly Image[], like: PackedImages, out: SharedArrayBuffer): PackedImages | undefined {
+  const { dims } = like;
+  if (images.length * 4 !== dims.length) return undefined;
+  for (let i = 0, k = 0; i < images.length; i++, k += 4) {
+    const image = images[i];
+    if (image.height !== dims[k] || image.width !== dims[k + 1] || image.channels !== dims[k + 2]) return undefined;
+    if (dims[k + 3] + image.pixels.length > out.byteLength || image.pixels.length !== dims[k] * dims[k + 1] * dims[k + 2]) return undefined;
+  }
+  for (let i = 0, k = 0; i < images.length; i++, k += 4) new Uint8Array(out, dims[k + 3], images[i].pixels.length).set(images[i].pixels);
+  return { buffer: out, dims };
 }
 
 /**

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyCorruption } from '../perturb/image/registry';
 import type { Image } from '../types';
-import { fillRows, packImages, toWireError, unpackImages, type CorruptionWorkerData, type CorruptReply, type CorruptRequest } from './corruption-protocol';
+import { fillRows, packImages, packInto, toWireError, unpackImages, type CorruptionWorkerData, type CorruptReply, type CorruptRequest } from './corruption-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('corruption-worker must run in a worker thread');
@@ -35,7 +35,7 @@ port.on('message', (request: CorruptRequest) => {
       // Shared, not transferred: transferring detaches a buffer, and once any buffer in a thread has been
       // detached V8 guards every typed-array access in that thread (measured 1.7x slower loops for the rest of
       // its life). A SharedArrayBuffer is handed over without detaching anything.
-      const packed = packImages(images, true);
+      const packed = (request.out && packInto(images, request.images, request.out)) || packImages(images, true);
       const reply: CorruptReply = { id: request.id, ok: true, images: packed };
       port.postMessage(reply);
     },

@@ -155,6 +155,8 @@ interface Step {
   readonly cachePrefix?: string;
   /** The corrupted images preprocessed for the model by the threads that corrupted them (shared memory). */
   readonly rows?: Float32Array;
+  /** The buffer the workers write the corrupted images into (the images are views into it until it is reused). */
+  readonly out?: SharedArrayBuffer;
 }
 
 /**
@@ -313,6 +315,14 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     return { start: current.start, samples, ids, images: pool.size > 0 ? shareImages(images) : images };
   };
 
+  // Shared memory for the steps in flight (model rows, corrupted images), reused once a step is inferred:
+  // allocating it per step leaves garbage that V8 counts too little to collect in time (measured: peak memory
+  // growing with the number of samples).
+  const freeRows: SharedArrayBuffer[] = [];
+  const takeRows = (count: number): Float32Array => new Float32Array(freeRows.pop() ?? new SharedArrayBuffer(batchSize * perImage * 4), 0, count * perImage);
+  const freeOut: SharedArrayBuffer[] = [];
+  const takeOut = (): SharedArrayBuffer => freeOut.pop() ?? new SharedArrayBuffer(batchSize * perImage);
+
   // Steps in flight: with workers, keep corruption steps scheduled ahead of the step being inferred, about two per
   // thread, so that the workers always have tasks in their ports while this thread infers, and this thread can
   // take open tasks when it would otherwise wait. In-thread: one step.
@@ -351,12 +361,13 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
         queue.push({ batch: open, condition, corrupted: Promise.resolve(cached), scheduled: false });
         continue;
       }
-      const rows = pool.size > 0 && perImage <= WORKER_ROWS_MAX_VALUES ? new Float32Array(new SharedArrayBuffer(open.images.length * perImage * 4)) : undefined;
+      const rows = pool.size > 0 && perImage <= WORKER_ROWS_MAX_VALUES ? takeRows(open.images.length) : undefined;
       const job = { corruption, severity, preset: plan.preset, seed: plan.seed };
-      const corrupted = pool.schedule(open.images, open.ids, job, signal, rows && { buffer: rows.buffer as SharedArrayBuffer, input });
+      const out = pool.size > 0 ? takeOut() : undefined;
+      const corrupted = pool.schedule(open.images, open.ids, job, signal, { rows: rows && { buffer: rows.buffer as SharedArrayBuffer, input }, out });
       corrupted.catch(ignore); // awaited in order later; never an unhandled rejection meanwhile
       stepsAhead++;
-      queue.push({ batch: open, condition, corrupted, pool, scheduled: true, cachePrefix, rows });
+      queue.push({ batch: open, condition, corrupted, pool, scheduled: true, cachePrefix, rows, out });
     }
   };
 
@@ -406,6 +417,8 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
           ? CorruptedImageCache.cleanPrefix(cache.scope)
           : CorruptedImageCache.prefix(cache.scope, { ...plan.conditions[condition], preset: plan.preset, seed: plan.seed });
       await infer(images, batch.samples, what, condition < 0 ? clean : conditions[condition], batch.start, condition + 1, group, step.rows);
+      if (step.rows) freeRows.push(step.rows.buffer as SharedArrayBuffer);
+      if (step.out) freeOut.push(step.out);
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
