@@ -223,6 +223,27 @@ test('an InputError thrown in a worker arrives as the same InputError (message a
   }
 });
 
+test('a pool kept across many batches holds only the tasks in flight, also when this thread never helps', async () => {
+  const pool = CorruptionPool.create(2);
+  assert.ok(pool);
+  try {
+    const images = shareImages(samples.map((s) => s.image));
+    const ids = samples.map((s) => s.id);
+    let most = 0;
+    for (let b = 0; b < 60; b++) {
+      const job: CorruptionJob = { corruption: b % 2 ? 'contrast' : 'brightness', severity: 1 + (b % 5), preset: 'cifar', seed: b };
+      const pending = [corruptBatch(images, ids, job, { pool, help: false }), corruptBatch(images, ids, { ...job, seed: b + 1000 }, { pool, help: false })];
+      most = Math.max(most, pool.tasksHeld);
+      await Promise.all(pending);
+    }
+    // Two batches in flight at a time, each split into tasksFor(48) tasks; 120 batches went through.
+    assert.ok(most <= 4 * pool.tasksFor(ids.length), `at most ${most} tasks held`);
+    assert.ok(pool.tasksHeld <= 2 * pool.tasksFor(ids.length), `${pool.tasksHeld} tasks held after the last batch`);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a pool of size 0 runs everything in this thread', async () => {
   const pool = CorruptionPool.create(0);
   assert.ok(pool);

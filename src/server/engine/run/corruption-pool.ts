@@ -184,6 +184,11 @@ export class CorruptionPool {
     }
   }
 
+  /** Tasks the pool still holds in its queue (settled ones are dropped as they settle at its front). */
+  get tasksHeld(): number {
+    return this.queued.length - this.head;
+  }
+
   /** False once the pool is closed or a worker failed: a long-lived owner then makes a new pool. */
   get usable(): boolean {
     return !this.closed && !this.failure;
