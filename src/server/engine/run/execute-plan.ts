@@ -5,9 +5,10 @@
 // threads (corruption-pool.ts) corrupt the next steps while this thread preprocesses and runs inference (one
 // onnxruntime session) on the current one; when this thread would wait for a step's images it runs queued
 // corruption tasks itself instead. The next batch is read while the current one is processed. At most
-// 2 x (workers + 1) corrupted steps are scheduled ahead, so memory depends on the batch size and worker count, never on the number
-// of samples: per sample only its outcome bits are kept. With `workers: 0` everything runs in this thread; by
-// default a run starts in this thread and starts its workers only if it turns out long (AUTO_AFTER_MS).
+// 2 x (workers + 1) corrupted steps are scheduled ahead, so memory depends on the batch size and worker count,
+// never on the number of samples: per sample only its outcome bits are kept. With `workers: 0` everything runs in
+// this thread; by default a run starts in this thread and starts its workers only if it turns out long
+// (worker-start.ts).
 // Every corrupted image is seeded by (run seed, corruption, severity, sample id), so outcomes are identical
 // whatever the batch size and worker count.
 import { CorruptedImageCache } from './corrupted-image-cache';
@@ -20,6 +21,7 @@ import { RunCancelled } from './cancelled';
 import { addToBins, emptyBins, topProbability, type CalibrationBins } from '../metrics/calibration';
 import { CorruptionPool, defaultWorkerCount, shareImages } from './corruption-pool';
 import type { RunPlan } from './plan';
+import { WorkerStart } from './worker-start';
 
 export { RunCancelled } from './cancelled';
 
@@ -41,7 +43,7 @@ export interface ExecuteOptions {
   /**
    * Worker threads that corrupt images while this thread runs inference; 0 corrupts in this thread. Default:
    * min(cores - 1, 4), at least 1, started only once the run proves long enough to win back their start-up
-   * (see AUTO_AFTER_MS); an explicit count starts at once. Results do not depend on it. The workers live for
+   * (see worker-start.ts); an explicit count starts at once. Results do not depend on it. The workers live for
    * this run only.
    */
   readonly workers?: number;
@@ -166,21 +168,6 @@ interface Step {
  */
 const WORKER_ROWS_MAX_VALUES = 64 * 64 * 3;
 
-/**
- * With the default worker count, a run starts in this thread and starts its workers only once it proves long:
- * - at the first step after AUTO_AFTER_MS, if the rest would take AUTO_COLD_REMAINING_MS at the speed so far (in
- *   a fresh process that speed is the JIT's cold start, several times below the steady speed: a run that looks
- *   long even so is long);
- * - else when the third batch starts, if the remaining batches would take AUTO_REMAINING_MS at the speed of the
- *   second one (warm by then).
- * A fresh worker costs ~30 ms to start plus its own JIT warm-up: measured, a fresh process's first run of the
- * demos (0.8 s) took 1.1-1.4 s with a worker from the start, which a short run never wins back and a long one
- * hardly notices.
- */
-const AUTO_AFTER_MS = 300;
-const AUTO_COLD_REMAINING_MS = 10_000;
-const AUTO_REMAINING_MS = 2000;
-
 export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: ClassifierModel, input: InputSpec, options: ExecuteOptions = {}): Promise<Outcomes> {
   const { signal, onProgress } = options;
   throwIfAborted(signal);
@@ -208,11 +195,9 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     return created;
   };
   let pool = options.pool ?? startPool(corrupting && options.workers !== undefined ? options.workers : 0);
-  // Default worker count: start them later, when the run proves long enough (see AUTO_AFTER_MS).
-  let autoWorkers = !options.pool && options.workers === undefined && corrupting ? defaultWorkerCount() : 0;
-  // See AUTO_AFTER_MS.
-  let coldChecked = false;
-  let secondBatchStarted: number | undefined;
+  // Default worker count: start them later, when the run proves long enough (see worker-start.ts).
+  const autoWorkers = !options.pool && options.workers === undefined && corrupting ? defaultWorkerCount() : 0;
+  const workerStart = autoWorkers > 0 ? new WorkerStart(Math.ceil(n / batchSize)) : undefined;
   // Abort stops our own workers at once (their unfinished tasks reject with RunCancelled).
   const onAbort = () => {
     for (const own of ownPools) void own.terminate(new RunCancelled());
@@ -390,23 +375,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
         if (step.scheduled) stepsAhead--;
         if (step.cachePrefix !== undefined) cache!.store.setAll(step.cachePrefix, batch.ids, images);
       }
-      if (autoWorkers > 0) {
-        const elapsed = Date.now() - started;
-        const batchIndex = Math.round(batch.start / batchSize);
-        if (condition < 0 && batchIndex === 1) secondBatchStarted = elapsed;
-        let start = false;
-        let decided = false;
-        if (!coldChecked && elapsed >= AUTO_AFTER_MS) {
-          coldChecked = true;
-          start = done > 0 && ((total - done) * elapsed) / done >= AUTO_COLD_REMAINING_MS;
-        }
-        if (!start && condition < 0 && batchIndex === 2 && secondBatchStarted !== undefined) {
-          start = (batchCount - 2) * (elapsed - secondBatchStarted) >= AUTO_REMAINING_MS;
-          decided = true;
-        }
-        if (start) pool = startPool(autoWorkers);
-        if (start || decided) autoWorkers = 0;
-      }
+      if (workerStart?.atStep(Date.now() - started, done, total, Math.round(batch.start / batchSize), condition < 0)) pool = startPool(autoWorkers);
       // Give the workers their next tasks before this thread gets busy with inference.
       await fill();
       throwIfAborted(signal);
