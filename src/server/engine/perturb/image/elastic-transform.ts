@@ -50,7 +50,7 @@
 //   serves several outputs (blockedAxis0/1); longer kernels sweep four tap pairs at a time (directFilter);
 // - warpAffine reads the bytes through a float32(v / 255) table instead of making the float32 image; the fields,
 //   the warped image and the filter's intermediates live in reused scratch buffers (float32 where the reference
-//   has float32 values), and the bilinear resampling is specialised for 3 channels.
+//   has float32 values), and both bilinear resamplings are specialised for 1 and 3 channels.
 // Minimum size: 3x3 (the affine square s = min(H, W) // 3 must be at least 1 pixel; below that the three points
 // coincide and the affine map is undefined); smaller images get an InputError with code 'image-too-small'.
 import { InputError } from '../../errors';
@@ -154,6 +154,10 @@ const INTER_TAB: Float64Array = (() => {
   return tab;
 })();
 
+/** Per-column fixed-point offsets of warpAffineReflect101, reused across calls (grown when needed). */
+let deltaA = new Int32Array(64);
+let deltaB = new Int32Array(64);
+
 /**
  * cv2.warpAffine(src, M, (width, height), INTER_LINEAR, BORDER_REFLECT_101) on float32 HWC values, emulating
  * OpenCV's fixed-point coordinates and float32 accumulation. The source is the uint8 `pixels` read through
@@ -170,8 +174,12 @@ export function warpAffineReflect101(
 ): void {
   const m = invertAffine(forward);
   const tab = INTER_TAB; // a local: module bindings are cheap here, but keep the hot loop on locals
-  const adelta = new Int32Array(width);
-  const bdelta = new Int32Array(width);
+  if (deltaA.length < width) {
+    deltaA = new Int32Array(width);
+    deltaB = new Int32Array(width);
+  }
+  const adelta = deltaA; // reused: entries x < width are overwritten below
+  const bdelta = deltaB;
   for (let x = 0; x < width; x++) {
     adelta[x] = rint(m[0] * x * 1024);
     bdelta[x] = rint(m[3] * x * 1024);
@@ -213,6 +221,8 @@ export function warpAffineReflect101(
         out[o] = f32(f32(f32(unit[pixels[i00]] * w0) + f32(unit[pixels[i01]] * w1)) + f32(unit[pixels[i10]] * w2)) + f32(unit[pixels[i11]] * w3);
         out[o + 1] = f32(f32(f32(unit[pixels[i00 + 1]] * w0) + f32(unit[pixels[i01 + 1]] * w1)) + f32(unit[pixels[i10 + 1]] * w2)) + f32(unit[pixels[i11 + 1]] * w3);
         out[o + 2] = f32(f32(f32(unit[pixels[i00 + 2]] * w0) + f32(unit[pixels[i01 + 2]] * w1)) + f32(unit[pixels[i10 + 2]] * w2)) + f32(unit[pixels[i11 + 2]] * w3);
+      } else if (channels === 1) {
+        out[o] = f32(f32(f32(unit[pixels[i00]] * w0) + f32(unit[pixels[i01]] * w1)) + f32(unit[pixels[i10]] * w2)) + f32(unit[pixels[i11]] * w3);
       } else {
         for (let c = 0; c < channels; c++) {
           let t = f32(unit[pixels[i00 + c]] * w0);
@@ -783,6 +793,9 @@ function mapCoordinates(warped: Float32Array, height: number, width: number, cha
         out[o] = v0 >= 1 ? 255 : v0 > 0 ? f32(v0 * 255) | 0 : 0;
         out[o + 1] = v1 >= 1 ? 255 : v1 > 0 ? f32(v1 * 255) | 0 : 0;
         out[o + 2] = v2 >= 1 ? 255 : v2 > 0 ? f32(v2 * 255) | 0 : 0;
+      } else if (channels === 1) {
+        const v = f32(w00 * warped[i00] + w01 * warped[i01] + w10 * warped[i10] + w11 * warped[i11]);
+        out[o] = v >= 1 ? 255 : v > 0 ? f32(v * 255) | 0 : 0;
       } else {
         for (let c = 0; c < channels; c++) {
           const v = f32(w00 * warped[i00 + c] + w01 * warped[i01 + c] + w10 * warped[i10 + c] + w11 * warped[i11 + c]);
