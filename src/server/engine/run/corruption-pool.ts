@@ -10,16 +10,17 @@
 //   pool of size 0 has no threads at all: everything runs through `help()` (the evaluation loop's in-thread mode).
 // - Source pixels go to the workers in one SharedArrayBuffer per batch (`shareImages`): every worker and every
 //   condition of the batch reads the same memory, nothing is copied per task. Corrupted images come back packed
-//   in one SharedArrayBuffer per task, never transferred: a transfer detaches a buffer, which makes V8 guard every
-//   typed-array access of that thread from then on (1.7x slower loops). (One buffer per message: posting 64
-//   typed arrays costs ~20x more.)
+//   in a SharedArrayBuffer (the caller's reusable `out` buffer when it gives one, else one per task), never
+//   transferred: a transfer detaches a buffer, which makes V8 guard every typed-array access of that thread from
+//   then on (1.7x slower loops). (One buffer per message: posting 64 typed arrays costs ~20x more.) Small images
+//   can come back preprocessed for the model too (`rows`), so that the inference thread only copies them.
 // - Each image is corrupted by applyCorruption seeded by (run seed, corruption, severity, sample id), so the
 //   output is byte-identical whatever the chunking, the worker count, who ran a task, or the batch size.
 // - Errors thrown in a worker come back as the same error (an InputError keeps kind, code, file, place,
 //   configPath and fix). A worker that dies rejects every unfinished task; the pool then refuses new work.
-// - An aborted signal withdraws that call's open tasks and rejects them with RunCancelled at once; `terminate()` rejects every
-//   unfinished task and stops the threads. Idle workers are unref'd, so a pool that someone forgot to close
-//   cannot keep the process alive.
+// - An aborted signal withdraws that call's open tasks and rejects them with RunCancelled at once; `terminate()`
+//   rejects every unfinished task and stops the threads. Idle workers are unref'd, so a pool that someone forgot
+//   to close cannot keep the process alive.
 //
 // The worker entry: next to the running bundle (dist/server.js and dist/cli.js start dist/corruption-worker.js);
 // when this file runs as TypeScript source (tests and benchmarks under tsx), the worker is the .ts source, loaded
