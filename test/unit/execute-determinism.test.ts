@@ -73,6 +73,26 @@ test('executePlan: identical outcomes for batch sizes 1, 7, 64 and workers 0, 1,
   }
 });
 
+test('examples: per condition the first misclassified and the first correct samples, misclassified first, same with workers', async () => {
+  const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 40, 5));
+  const hashed = hashModel(model, config.input!);
+  const inThread = await executePlan(plan, dataset, hashed, config.input!, { batchSize: 7, workers: 0, examplesPerCondition: 2 });
+  const outcomes = [inThread.clean, ...inThread.conditions];
+  inThread.examples.forEach((list, slot) => {
+    // What the outcomes say the examples must be: the first two wrong and the first two right samples in plan
+    // order, each kind listed by sample id.
+    const byId = (a: number, b: number) => a - b;
+    const wrong = plan.sampleIds.filter((_, i) => outcomes[slot][i] === 0).slice(0, 2).sort(byId);
+    const right = plan.sampleIds.filter((_, i) => outcomes[slot][i] === 1).slice(0, 2).sort(byId);
+    assert.deepEqual(list.map((e) => e.sampleId), [...wrong, ...right], `slot ${slot}`);
+    for (const example of list) assert.equal(example.predicted === example.label, right.includes(example.sampleId));
+  });
+  assert.ok(inThread.examples.some((list) => list.length === 4), 'some condition has both kinds');
+  const pooled = await executePlan(plan, dataset, hashed, config.input!, { batchSize: 64, workers: 1, examplesPerCondition: 2 });
+  const summary = (o: Outcomes) => o.examples.map((list) => list.map((e) => [e.sampleId, e.label, e.predicted, Buffer.from(e.image.pixels).toString('base64')]));
+  assert.deepEqual(summary(pooled), summary(inThread));
+});
+
 test('a default run that proves long starts its workers midway, with the same outcomes', async () => {
   const plan = planOf(allConditions([3]), chooseSamples(dataset.count, 80, 9));
   const hashed = hashModel(model, config.input!);

@@ -2,11 +2,12 @@
 // thread, which helps with queued work whenever it would otherwise wait. `corruptBatch` is the one way the
 // evaluation loop corrupts a batch.
 //
-// - A batch is split into a few tasks (contiguous chunks, about two per thread). Every task is posted to every
-//   worker at once, and whoever claims it first runs it: a claim is an atomic swap in a small SharedArrayBuffer
-//   of claim slots, so a worker takes its next task straight from its port without waiting for this thread
-//   (which is often busy for milliseconds in a synchronous inference), and a worker that finds a task taken
-//   skips it. This thread claims open tasks too, oldest first, whenever it would otherwise wait (`help()`). A
+// - A batch is split into a few tasks (contiguous chunks, about two per thread). The batch is posted to every
+//   worker at once (one message per batch, not per task), and each task is run by whoever claims it first: a
+//   claim is an atomic swap in a small SharedArrayBuffer of claim slots, so a worker takes its next task straight
+//   from its port without waiting for this thread (which is often busy for milliseconds in a synchronous
+//   inference), and a worker that finds a task taken skips it. A worker answers once per batch, for the tasks
+//   it ran. This thread claims open tasks too, oldest first, whenever it would otherwise wait (`help()`). A
 //   pool of size 0 has no threads at all: everything runs through `help()` (the evaluation loop's in-thread mode).
 // - Source pixels go to the workers in one SharedArrayBuffer per batch (`shareImages`): every worker and every
 //   condition of the batch reads the same memory, nothing is copied per task. Corrupted images come back packed
@@ -140,10 +141,12 @@ export class CorruptionPool {
     const worker = 'file' in entry ? new Worker(entry.file, { execArgv: [], workerData }) : new Worker(entry.code, { eval: true, execArgv: [], workerData });
     worker.unref();
     worker.on('message', (reply: CorruptReply) => {
-      const task = this.pending.get(reply.id);
-      if (!task) return; // abandoned (its caller was aborted)
-      if (reply.ok) this.settle(task, unpackImages(reply.images));
-      else this.settle(task, undefined, fromWireError(reply.error));
+      for (const result of reply.results) {
+        const task = this.pending.get(result.id);
+        if (!task) continue; // abandoned (its caller was aborted)
+        if (result.ok) this.settle(task, unpackImages(result.images));
+        else this.settle(task, undefined, fromWireError(result.error));
+      }
     });
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
@@ -205,8 +208,8 @@ export class CorruptionPool {
 
   /**
    * Schedules the corruption of `images` (the samples `sampleIds`) with the job, split into `tasksFor` tasks.
-   * Put the source images in shared memory first (`shareImages`) to avoid a copy. Every task is posted to every
-   * worker at once; the first thread to claim it runs it (workers in the order posted, this thread through
+   * Put the source images in shared memory first (`shareImages`) to avoid a copy. The batch is posted to every
+   * worker at once; the first thread to claim a task runs it (workers in the order posted, this thread through
    * `help()`), so a worker never waits for this thread to hand out work. The promise settles when all tasks have
    * run; with no workers only `help()` runs them (see `corruptBatch`). Rejects with RunCancelled when `signal`
    * aborts. Optional targets in shared memory, which the caller may reuse once the promise has settled:
@@ -232,9 +235,10 @@ export class CorruptionPool {
     const packed = this.size > 0 ? packImages(images, true) : undefined;
     const tasks: Task[] = [];
     const parts: Promise<Image[]>[] = [];
+    const bounds = Array.from({ length: count + 1 }, (_, t) => Math.floor((t * images.length) / count));
     for (let t = 0; t < count; t++) {
-      const from = Math.floor((t * images.length) / count);
-      const to = Math.floor(((t + 1) * images.length) / count);
+      const from = bounds[t];
+      const to = bounds[t + 1];
       parts.push(
         new Promise<Image[]>((resolve, reject) => {
           tasks.push({
@@ -257,10 +261,10 @@ export class CorruptionPool {
       Atomics.store(this.claims, task.id % CLAIM_SLOTS, task.id);
       this.pending.set(task.id, task);
       this.queued.push(task);
-      if (this.workers.length > 0) {
-        const request: CorruptRequest = { id: task.id, ...task.job, sampleIds: task.sampleIds, images: task.packed!, rows: task.rows, out };
-        for (const worker of this.workers) worker.postMessage(request);
-      }
+    }
+    if (this.workers.length > 0) {
+      const request: CorruptRequest = { ...job, ids: tasks.map((task) => task.id), bounds, sampleIds, images: packed!, rows, out };
+      for (const worker of this.workers) worker.postMessage(request);
     }
     if (signal) {
       const onAbort = () => {

@@ -31,18 +31,26 @@ export interface CorruptionWorkerData {
 }
 
 /**
- * Main -> worker: corrupt the packed images (the samples `sampleIds`, same order), if the worker can claim task
- * `id` (it is posted to every worker; only the thread that claims it runs it and replies). The source buffer is a
- * SharedArrayBuffer (shared, not copied; the worker never writes into it) or a transferred ArrayBuffer.
+ * Main -> worker: one batch of images (the samples `sampleIds`, same order) to corrupt with the job, split into
+ * tasks: task k has id `ids[k]` and covers images `bounds[k]` to `bounds[k + 1]` (exclusive). The batch is posted
+ * to every worker once (one message per batch, not per task: each message costs the posting thread ~10 us); a
+ * worker runs the tasks it can claim, in order, and skips those another thread claimed first. The source buffer
+ * is a SharedArrayBuffer (shared, not copied; the worker never writes into it) or a transferred ArrayBuffer.
  */
 export interface CorruptRequest extends CorruptionJob {
-  readonly id: number;
+  readonly ids: readonly number[];
+  readonly bounds: readonly number[];
   readonly sampleIds: readonly number[];
   readonly images: PackedImages;
-  /** Also write the corrupted images preprocessed for the model into these shared rows. */
-  readonly rows?: RowsTarget;
+  /** Also write the corrupted images preprocessed for the model into these shared rows (image i into row i). */
+  readonly rows?: { readonly buffer: SharedArrayBuffer; readonly input: InputSpec };
   /** Write the corrupted images into this buffer, at the offsets `images` has in its own (see packInto). */
   readonly out?: SharedArrayBuffer;
+}
+
+/** The images of task k of a request: dims and offsets of its part of the batch. */
+export function taskImages(request: CorruptRequest, k: number): PackedImages {
+  return { buffer: request.images.buffer, dims: request.images.dims.slice(4 * request.bounds[k], 4 * request.bounds[k + 1]) };
 }
 
 /**
@@ -78,10 +86,15 @@ export function fillRows(images: readonly Image[], target: RowsTarget): void {
   preprocessBatch(images, target.input, new Float32Array(target.buffer, target.from * perImage * 4, images.length * perImage));
 }
 
-/** Worker -> main: the corrupted images packed in one SharedArrayBuffer, or the error of the first failing image. */
-export type CorruptReply =
+/** The outcome of one task: its corrupted images packed in one SharedArrayBuffer, or the error of the first failing image. */
+export type TaskResult =
   | { readonly id: number; readonly ok: true; readonly images: PackedImages }
   | { readonly id: number; readonly ok: false; readonly error: WireError };
+
+/** Worker -> main: the results of the tasks of one request that this worker claimed (one message per request). */
+export interface CorruptReply {
+  readonly results: readonly TaskResult[];
+}
 
 /** An error as plain data (structured-clone safe). */
 export interface WireError {

@@ -207,13 +207,16 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
   const calibration = [clean, ...conditions].map(() => emptyBins());
   const examples: Example[][] = [clean, ...conditions].map(() => []);
   const examplesWanted = Math.max(0, options.examplesPerCondition ?? 2);
-  const keepExample = (slot: number, example: Example) => {
+  // Examples kept so far per slot: [misclassified, correct] (checked per image, so kept allocation-free).
+  const examplesKept = examples.map(() => [0, 0]);
+  const keepExample = (slot: number, sample: Sample, predicted: number, image: Image) => {
+    const right = predicted === sample.label;
+    const kept = examplesKept[slot];
+    if (kept[+right] >= examplesWanted) return;
+    kept[+right]++;
     const list = examples[slot];
-    const right = example.predicted === example.label;
-    const kept = list.filter((e) => (e.predicted === e.label) === right).length;
-    if (kept >= examplesWanted) return;
     // A copy: batch buffers are reused and shared with workers.
-    list.push({ ...example, image: { ...example.image, pixels: Uint8Array.from(example.image.pixels) } });
+    list.push({ sampleId: sample.id, label: sample.label, predicted, image: { ...image, pixels: Uint8Array.from(image.pixels) } });
     list.sort((a, b) => Number(a.predicted === a.label) - Number(b.predicted === b.label) || a.sampleId - b.sampleId);
   };
   const perImage = input.height * input.width * input.channels;
@@ -264,7 +267,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
       const right = predicted[i] === samples[i].label;
       into[start + i] = right ? 1 : 0;
       addToBins(calibration[slot], topProbability(scores, i * model.classCount, model.classCount), right);
-      if (examplesWanted > 0) keepExample(slot, { sampleId: samples[i].id, label: samples[i].label, predicted: predicted[i], image: images[i] });
+      if (examplesWanted > 0) keepExample(slot, samples[i], predicted[i], images[i]);
     }
     done += count;
     onProgress?.({ done, total, message: what });
