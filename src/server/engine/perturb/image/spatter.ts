@@ -27,9 +27,12 @@
 //
 // How it is computed (the same operations in the same order, so the same bytes): the working arrays of an image size
 // are kept for the next call (apply is synchronous), in padded layouts where that spares the 3x3 operators and the
-// blurs any index clamping; blur weights of radii up to 4 sit in locals; Canny's and the chamfer transform's tests,
-// unpredictable on blurred noise, are 0 / 1 numbers and branch-free integer minima (minima do not depend on their
-// order); the histogram is counted while the shade is made; pixels without liquid take a precomputed output byte.
+// blurs any index clamping (the reflected borders of the distances, shade and relief are filled once per call); the
+// gaussian filter goes row by row (each row's axis-0 pass into a padded row that its axis-1 pass reads); blur weights
+// of radii up to 4 sit in locals; the 3x3 operators carry their column sums or inputs along the row in locals;
+// Canny's and the chamfer transform's tests, unpredictable on blurred noise, are 0 / 1 numbers and branch-free integer
+// minima (minima do not depend on their order); the histogram is counted while the shade is made, and equalizeHist's
+// table stops at the largest shade; pixels without liquid take a precomputed output byte.
 //
 // Other image sizes (s = spatialScale(image, preset)): the lengths in pixels are scaled: the noise blur sigma, the
 // mud blur sigma, and the distance cap 20 (min(255, 20 s), unrounded; it bounds the shading depth of the drops).
@@ -112,13 +115,13 @@ const LONG_DIST = 143978; // cvRound(2.1969 * 2^16)
 
 /**
  * The working arrays of one image size (height x width = n pixels). "Padded" planes have a border of one pixel
- * ((height + 2) x (width + 2)); the chamfer plane a border of two. Borders that never change are set at creation.
+ * ((height + 2) x (width + 2)), all with the same indexing; the chamfer plane a border of two. Borders that never
+ * change are set at creation.
  */
 interface Workspace {
   readonly height: number;
   readonly width: number;
-  /** n values each: the vertical blur pass, the blurred liquid (or mud cover). */
-  readonly vertical: Float64Array;
+  /** n values: the blurred liquid (or mud cover). */
   readonly liquid: Float64Array;
   /** Padded: the liquid level L (border replicated per call), the Sobel derivatives, their L1 magnitude (border 0). */
   readonly level: Uint8Array;
@@ -131,17 +134,12 @@ interface Workspace {
   readonly stack: Int32Array;
   /** Fixed-point chamfer distances with a two-pixel border at "infinity". */
   readonly chamfer: Int32Array;
-  /** n values each: the capped distances, the uint8 shade, the relief, the shading m = L * d. */
+  /** Padded, borders reflected (BORDER_REFLECT_101) per call: the capped distances, the uint8 shade, the relief. */
   readonly distance: Float64Array;
   readonly shade: Uint8Array;
   readonly relief: Uint8Array;
+  /** n values: the shading m = L * d. */
   readonly shading: Int32Array;
-  /** width + 2 values each: per column of a row, the Sobel smoothing and difference down the column. */
-  readonly columnSmooth: Int32Array;
-  readonly columnDifference: Int32Array;
-  /** width values each: the column sums of a 3x3 box over the distances and over the relief. */
-  readonly distanceSums: Float64Array;
-  readonly reliefSums: Int32Array;
 }
 
 function createWorkspace(height: number, width: number): Workspace {
@@ -150,7 +148,6 @@ function createWorkspace(height: number, width: number): Workspace {
   return {
     height,
     width,
-    vertical: new Float64Array(n),
     liquid: new Float64Array(n),
     level: new Uint8Array(padded),
     gradientX: new Int32Array(padded),
@@ -159,19 +156,15 @@ function createWorkspace(height: number, width: number): Workspace {
     edgeMap: new Uint8Array(padded).fill(1),
     stack: new Int32Array(n),
     chamfer: new Int32Array((height + 4) * (width + 4)).fill(DIST_MAX),
-    distance: new Float64Array(n),
-    shade: new Uint8Array(n),
-    relief: new Uint8Array(n),
+    distance: new Float64Array(padded),
+    shade: new Uint8Array(padded),
+    relief: new Uint8Array(padded),
     shading: new Int32Array(n),
-    columnSmooth: new Int32Array(width + 2),
-    columnDifference: new Int32Array(width + 2),
-    distanceSums: new Float64Array(width),
-    reliefSums: new Int32Array(width),
   };
 }
 
 /**
- * Images up to this many pixels (512 x 512: a workspace of about 14 MB) keep their workspace for the next call
+ * Images up to this many pixels (512 x 512: a workspace of about 12 MB) keep their workspace for the next call
  * (apply is synchronous: one call at a time), for the two most recent sizes.
  */
 const MAX_KEPT_PIXELS = 1 << 18;
@@ -214,31 +207,35 @@ function replicateEdgeRows(values: Float64Array, height: number, width: number, 
 
 /**
  * scipy.ndimage.gaussian_filter of one plane with mode 'nearest' (skimage.filters.gaussian's default), with scipy's
- * arithmetic: axis 0 (into `vertical`) then axis 1 (into `out`), each output = centre * x + sum over k = r .. 1 of
- * (x[-k] + x[+k]) * w[k] in double, in that order (the same operations as gaussianFilterHWC, so bit-identical to it
- * and to scipy). `values` is a rowPaddedPlane for the kernel's radius. With `float32`, every pass stores float32
- * values, as scipy does for a float32 array.
+ * arithmetic: axis 0 then axis 1 (into `out`), each output = centre * x + sum over k = r .. 1 of (x[-k] + x[+k]) * w[k]
+ * in double, in that order (the same operations as gaussianFilterHWC, so bit-identical to it and to scipy). `values`
+ * is a rowPaddedPlane for the kernel's radius. With `float32`, every pass stores float32 values, as scipy does for a
+ * float32 array. Computed row by row: the axis-0 pass of an output row goes into an edge-replicated padded row, which
+ * the axis-1 pass reads (no intermediate plane, no copy).
  */
-function gaussianNearestPlane(
-  values: Float64Array,
-  height: number,
-  width: number,
-  kernel: Float64Array,
-  float32: boolean,
-  vertical: Float64Array,
-  out: Float64Array,
-): void {
-  blurColumns(values, height, width, kernel, float32, vertical);
-  blurRows(vertical, height, width, kernel, float32, out);
+function gaussianNearestPlane(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean, out: Float64Array): void {
+  const radius = radiusOf(kernel);
+  const row = scratchFloat64('spatter.row', width + 2 * radius);
+  for (let y = 0; y < height; y++) {
+    if (radius <= 4) blurColumnsIntoRow(values, y, width, kernel, float32, row);
+    else blurColumnsIntoRowWide(values, y, width, kernel, float32, row);
+    const first = row[radius];
+    const last = row[radius + width - 1];
+    for (let p = 0; p < radius; p++) {
+      row[p] = first;
+      row[radius + width + p] = last;
+    }
+    if (radius <= 4) blurPaddedRow(row, width, kernel, float32, out, y * width);
+    else blurPaddedRowWide(row, width, kernel, float32, out, y * width);
+  }
 }
 
-/** The axis-0 pass of gaussianNearestPlane, reading the replicated rows of the rowPaddedPlane past the edges. */
-function blurColumns(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean, out: Float64Array): void {
+/**
+ * The axis-0 pass of gaussianNearestPlane for output row y (radius at most 4, weights in locals), reading the
+ * replicated rows of the rowPaddedPlane past the edges, into row[radius ..].
+ */
+function blurColumnsIntoRow(values: Float64Array, y: number, width: number, kernel: Float64Array, float32: boolean, row: Float64Array): void {
   const radius = radiusOf(kernel);
-  if (radius > 4) {
-    blurColumnsWide(values, height, width, kernel, float32, out);
-    return;
-  }
   // Up to four taps, weights and row strides in locals (radius r uses taps r .. 1, in that order).
   const centre = kernel[radius];
   const w1 = radius >= 1 ? kernel[radius + 1] : 0;
@@ -248,26 +245,24 @@ function blurColumns(values: Float64Array, height: number, width: number, kernel
   const s2 = 2 * width;
   const s3 = 3 * width;
   const s4 = 4 * width;
-  const n = height * width;
-  for (let i = 0, at = radius * width; i < n; i++, at++) {
+  for (let x = 0, at = (y + radius) * width; x < width; x++, at++) {
     let sum = centre * values[at];
     if (radius >= 4) sum += (values[at - s4] + values[at + s4]) * w4;
     if (radius >= 3) sum += (values[at - s3] + values[at + s3]) * w3;
     if (radius >= 2) sum += (values[at - s2] + values[at + s2]) * w2;
     if (radius >= 1) sum += (values[at - width] + values[at + width]) * w1;
-    out[i] = float32 ? f32(sum) : sum;
+    row[radius + x] = float32 ? f32(sum) : sum;
   }
 }
 
-/** blurColumns for radii above 4, two values per iteration (they share the weight loads). */
-function blurColumnsWide(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean, out: Float64Array): void {
+/** blurColumnsIntoRow for radii above 4, two values per iteration (they share the weight loads). */
+function blurColumnsIntoRowWide(values: Float64Array, y: number, width: number, kernel: Float64Array, float32: boolean, row: Float64Array): void {
   const radius = radiusOf(kernel);
   const centre = kernel[radius];
-  const n = height * width;
-  const offset = radius * width;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const at = offset + i;
+  const offset = (y + radius) * width;
+  let x = 0;
+  for (; x + 1 < width; x += 2) {
+    const at = offset + x;
     let sum0 = centre * values[at];
     let sum1 = centre * values[at + 1];
     for (let k = radius, kw = radius * width; k >= 1; k--, kw -= width) {
@@ -275,34 +270,18 @@ function blurColumnsWide(values: Float64Array, height: number, width: number, ke
       sum0 += (values[at - kw] + values[at + kw]) * w;
       sum1 += (values[at + 1 - kw] + values[at + 1 + kw]) * w;
     }
-    out[i] = float32 ? f32(sum0) : sum0;
-    out[i + 1] = float32 ? f32(sum1) : sum1;
+    row[radius + x] = float32 ? f32(sum0) : sum0;
+    row[radius + x + 1] = float32 ? f32(sum1) : sum1;
   }
-  for (; i < n; i++) {
-    const at = offset + i;
+  for (; x < width; x++) {
+    const at = offset + x;
     let sum = centre * values[at];
     for (let k = radius, kw = radius * width; k >= 1; k--, kw -= width) sum += (values[at - kw] + values[at + kw]) * kernel[radius + k];
-    out[i] = float32 ? f32(sum) : sum;
+    row[radius + x] = float32 ? f32(sum) : sum;
   }
 }
 
-/** The axis-1 pass of gaussianNearestPlane, through an edge-replicated padded row. */
-function blurRows(values: Float64Array, height: number, width: number, kernel: Float64Array, float32: boolean, out: Float64Array): void {
-  const radius = radiusOf(kernel);
-  const padded = scratchFloat64('spatter.row', width + 2 * radius);
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) padded[radius + x] = values[o + x];
-    for (let p = 0; p < radius; p++) {
-      padded[p] = values[o];
-      padded[radius + width + p] = values[o + width - 1];
-    }
-    if (radius <= 4) blurPaddedRow(padded, width, kernel, float32, out, o);
-    else blurPaddedRowWide(padded, width, kernel, float32, out, o);
-  }
-}
-
-/** One row of blurRows (radius at most 4, weights in locals) into out[o ..]. */
+/** The axis-1 pass of gaussianNearestPlane on one padded row (radius at most 4, weights in locals) into out[o ..]. */
 function blurPaddedRow(padded: Float64Array, width: number, kernel: Float64Array, float32: boolean, out: Float64Array, o: number): void {
   const radius = radiusOf(kernel);
   const centre = kernel[radius];
@@ -320,7 +299,7 @@ function blurPaddedRow(padded: Float64Array, width: number, kernel: Float64Array
   }
 }
 
-/** One row of blurRows for radii above 4, two values per iteration (they share the weight loads). */
+/** The axis-1 pass of gaussianNearestPlane on one padded row for radii above 4, two values per iteration (they share the weight loads). */
 function blurPaddedRowWide(padded: Float64Array, width: number, kernel: Float64Array, float32: boolean, out: Float64Array, o: number): void {
   const radius = radiusOf(kernel);
   const centre = kernel[radius];
@@ -367,24 +346,36 @@ function liquidLevels(liquid: Float64Array, threshold: number, height: number, w
 
 /**
  * The 3x3 Sobel derivatives of the padded `level` and Canny's L1 magnitude |dx| + |dy| at every pixel, into the
- * padded planes, through per-column sums: dx = smooth[x + 1] - smooth[x - 1] with smooth = up + 2 mid + down, and
- * dy = diff[x - 1] + 2 diff[x] + diff[x + 1] with diff = down - up (integers: exact in any order).
+ * padded planes, from per-column sums carried along the row in locals: dx = smooth[x + 1] - smooth[x - 1] with
+ * smooth = up + 2 mid + down, and dy = diff[x - 1] + 2 diff[x] + diff[x + 1] with diff = down - up (integers: exact in
+ * any order).
  */
 function sobelGradients(level: Uint8Array, ws: Workspace): void {
-  const { height, width, gradientX, gradientY, magnitude, columnSmooth: smooth, columnDifference: diff } = ws;
+  const { height, width, gradientX, gradientY, magnitude } = ws;
   const pw = width + 2;
   for (let y = 1; y <= height; y++) {
     const mid = y * pw;
-    for (let c = 0, up = mid - pw, down = mid + pw; c < pw; c++) {
-      smooth[c] = level[up + c] + 2 * level[mid + c] + level[down + c];
-      diff[c] = level[down + c] - level[up + c];
-    }
+    const up = mid - pw;
+    const down = mid + pw;
+    // The column sums at x - 1 (left) and x (centre); the loop reads column x + 1 (right).
+    let smoothLeft = level[up] + 2 * level[mid] + level[down];
+    let diffLeft = level[down] - level[up];
+    let smoothCentre = level[up + 1] + 2 * level[mid + 1] + level[down + 1];
+    let diffCentre = level[down + 1] - level[up + 1];
     for (let x = 1; x <= width; x++) {
-      const dx = smooth[x + 1] - smooth[x - 1];
-      const dy = diff[x - 1] + 2 * diff[x] + diff[x + 1];
+      const u = level[up + x + 1];
+      const d = level[down + x + 1];
+      const smoothRight = u + 2 * level[mid + x + 1] + d;
+      const diffRight = d - u;
+      const dx = smoothRight - smoothLeft;
+      const dy = diffLeft + 2 * diffCentre + diffRight;
       gradientX[mid + x] = dx;
       gradientY[mid + x] = dy;
       magnitude[mid + x] = Math.abs(dx) + Math.abs(dy);
+      smoothLeft = smoothCentre;
+      smoothCentre = smoothRight;
+      diffLeft = diffCentre;
+      diffCentre = diffRight;
     }
   }
 }
@@ -496,18 +487,19 @@ function chamferForward(edgeMap: Uint8Array, height: number, width: number, cham
 }
 
 /**
- * The backward pass (the mask's lower half, rows y + 1, y + 2 and x + 1), then the float32 distance, capped. OpenCV
- * only updates values above 1 (in 16.16): the others are 0 or 1 and every candidate is at least 1, so the minimum
- * keeps them as they are.
+ * The backward pass (the mask's lower half, rows y + 1, y + 2 and x + 1), then the float32 distance, capped, into the
+ * padded `distance` (its border reflected at the end). OpenCV only updates values above 1 (in 16.16): the others are 0
+ * or 1 and every candidate is at least 1, so the minimum keeps them as they are.
  */
 function chamferBackward(height: number, width: number, chamfer: Int32Array, cap: number, distance: Float64Array): void {
   const step = width + 4;
-  const scale = f32(1 / 65536);
+  const scale = 1 / 65536;
   for (let y = height - 1; y >= 0; y--) {
     const row = (y + 2) * step + 2;
     const r1 = row + step;
     const r2 = row + 2 * step;
     const last = width - 1;
+    const out = (y + 1) * (width + 2) + 1;
     // Row y + 1 at x + 2 .. x - 1 (a .. d), row y + 2 at x + 1 and x (p, q), and the value at x + 1.
     let a = chamfer[r1 + last + 2];
     let b = chamfer[r1 + last + 1];
@@ -522,7 +514,9 @@ function chamferBackward(height: number, width: number, chamfer: Int32Array, cap
       const below = minInt(minInt(minInt(p, s), minInt(a, e)) + LONG_DIST, minInt(minInt(b, d) + DIAG_DIST, c + HV_DIST));
       right = minInt(minInt(chamfer[row + x], below), right + HV_DIST);
       chamfer[row + x] = right;
-      distance[y * width + x] = Math.min(f32(f32(right) * scale), cap); // (a float minimum: no branch, no boxing)
+      // float32(float32(right) * scale) capped: below 2^24 (every uncapped value, as cap <= 255) right * 2^-16 is
+      // exact in float32, above it both exceed the cap. (A float minimum: no branch, no boxing.)
+      distance[out + x] = Math.min(right * scale, cap);
       a = b;
       b = c;
       c = d;
@@ -531,26 +525,50 @@ function chamferBackward(height: number, width: number, chamfer: Int32Array, cap
       q = s;
     }
   }
+  reflectBorder(distance, height, width);
 }
 
 /**
- * shade = np.uint8 of cv2.blur(distance, 3x3) (BORDER_REFLECT_101; float32 of the double 3x3 sum / 9, then
- * truncated and wrapped by astype), and the histogram of the shade values (for equalizeHist).
+ * Fills the one-pixel border of a padded (height + 2) x (width + 2) plane with BORDER_REFLECT_101 copies of its
+ * pixels (a single row or column reflects onto itself), so that 3x3 operators read it without index clamping.
  */
-function blurredShade(distance: Float64Array, height: number, width: number, columnSums: Float64Array, shade: Uint8Array, hist: Int32Array): void {
+function reflectBorder(plane: Float64Array | Uint8Array, height: number, width: number): void {
+  const pw = width + 2;
+  const left = 1 + reflect101(-1, width);
+  const right = 1 + reflect101(width, width);
+  for (let at = pw, end = (height + 1) * pw; at < end; at += pw) {
+    plane[at] = plane[at + left];
+    plane[at + width + 1] = plane[at + right];
+  }
+  const top = (1 + reflect101(-1, height)) * pw;
+  const bottom = (1 + reflect101(height, height)) * pw;
+  plane.copyWithin(0, top, top + pw);
+  plane.copyWithin((height + 1) * pw, bottom, bottom + pw);
+}
+
+/**
+ * shade = np.uint8 of cv2.blur(distance, 3x3) (BORDER_REFLECT_101, from the padded `distance`; float32 of the double
+ * 3x3 sum / 9, then truncated and wrapped by astype) into the padded `shade`, and the histogram of the shade values
+ * (for equalizeHist). The sum is taken over column sums carried along the row: the distances are float32 values below
+ * 256 that are the cap or multiples of 2^-16, and the cap (at least float32(20 / 224)) is a multiple of 2^-27, so
+ * every partial sum of nine is exact in double and the order of the additions does not matter.
+ */
+function blurredShade(distance: Float64Array, height: number, width: number, shade: Uint8Array, hist: Int32Array): void {
   hist.fill(0);
-  const first = reflect101(-1, width);
-  const last = reflect101(width, width);
-  for (let y = 0; y < height; y++) {
-    const r0 = reflect101(y - 1, height) * width;
-    const r1 = y * width;
-    const r2 = reflect101(y + 1, height) * width;
-    for (let x = 0; x < width; x++) columnSums[x] = distance[r0 + x] + distance[r1 + x] + distance[r2 + x];
-    for (let x = 0; x < width; x++) {
-      const sum = columnSums[x > 0 ? x - 1 : first] + columnSums[x] + columnSums[x < width - 1 ? x + 1 : last];
-      const v = f32(sum * (1 / 9)) & 255;
-      shade[r1 + x] = v;
+  const pw = width + 2;
+  for (let y = 1; y <= height; y++) {
+    const mid = y * pw;
+    const up = mid - pw;
+    const down = mid + pw;
+    let left = distance[up] + distance[mid] + distance[down];
+    let centre = distance[up + 1] + distance[mid + 1] + distance[down + 1];
+    for (let x = 1; x <= width; x++) {
+      const right = distance[up + x + 1] + distance[mid + x + 1] + distance[down + x + 1];
+      const v = f32((left + centre + right) * (1 / 9)) & 255;
+      shade[mid + x] = v;
       hist[v]++;
+      left = centre;
+      centre = right;
     }
   }
 }
@@ -558,25 +576,33 @@ function blurredShade(distance: Float64Array, height: number, width: number, col
 const histogram = new Int32Array(256);
 const equalized = new Uint8Array(256);
 
-/** cv2.equalizeHist on one uint8 plane with its histogram `hist`, in place. */
-function equalizeHist(values: Uint8Array, hist: Int32Array): void {
+/**
+ * cv2.equalizeHist of the n = height x width pixels of the padded `shade` with their histogram `hist`, in place, then
+ * the reflected border.
+ */
+function equalizeHist(shade: Uint8Array, height: number, width: number, hist: Int32Array): void {
   let i = 0;
   while (hist[i] === 0) i++;
-  const total = values.length;
+  const total = height * width;
   if (hist[i] === total) {
-    values.fill(i);
+    shade.fill(i); // (the border too)
     return;
   }
   const scale = f32(255 / (total - hist[i]));
   const lut = equalized;
+  // Entries past the largest value (the distances are capped: few values occur) are not needed.
+  let top = 255;
+  while (hist[top] === 0) top--;
   let sum = 0;
   lut[i++] = 0;
-  for (; i < 256; i++) {
+  for (; i <= top; i++) {
     sum += hist[i];
     const v = rint(f32(sum * scale));
     lut[i] = v > 255 ? 255 : v;
   }
-  for (let k = 0; k < values.length; k++) values[k] = lut[values[k]];
+  // The whole padded plane (its stale border values map to some byte too), then the border from the new pixels.
+  for (let k = 0; k < shade.length; k++) shade[k] = lut[shade[k]];
+  reflectBorder(shade, height, width);
 }
 
 /** The relief kernel's sums -1020 .. 1275 (at index sum + 1020) saturated to 0 .. 255. */
@@ -586,21 +612,36 @@ const SATURATED: Uint8Array = (() => {
   return table;
 })();
 
-/** cv2.filter2D(src, CV_8U, [[-2,-1,0],[-1,1,1],[0,1,2]]) with BORDER_REFLECT_101 and saturation, into `out`. */
-function reliefFilter(src: Uint8Array, height: number, width: number, out: Uint8Array): void {
-  const first = reflect101(-1, width);
-  const last = reflect101(width, width);
-  for (let y = 0; y < height; y++) {
-    const up = reflect101(y - 1, height) * width;
-    const mid = y * width;
-    const down = reflect101(y + 1, height) * width;
-    for (let x = 0; x < width; x++) {
-      const l = x > 0 ? x - 1 : first;
-      const r = x < width - 1 ? x + 1 : last;
-      const v = -2 * src[up + l] - src[up + x] - src[mid + l] + src[mid + x] + src[mid + r] + src[down + x] + 2 * src[down + r];
-      out[mid + x] = SATURATED[v + 1020];
+/**
+ * cv2.filter2D(shade, CV_8U, [[-2,-1,0],[-1,1,1],[0,1,2]]) with BORDER_REFLECT_101 (the padded `shade`) and
+ * saturation, into the padded `relief` (then its border). The kernel's inputs are carried along the row: three loads
+ * per pixel.
+ */
+function reliefFilter(shade: Uint8Array, height: number, width: number, relief: Uint8Array): void {
+  const pw = width + 2;
+  for (let y = 1; y <= height; y++) {
+    const mid = y * pw;
+    const up = mid - pw;
+    const down = mid + pw;
+    // Row y - 1 at x - 1 and x, row y at x - 1 and x, row y + 1 at x; the loop reads row y and row y + 1 at x + 1.
+    let upLeft = shade[up];
+    let upCentre = shade[up + 1];
+    let midLeft = shade[mid];
+    let midCentre = shade[mid + 1];
+    let downCentre = shade[down + 1];
+    for (let x = 1; x <= width; x++) {
+      const midRight = shade[mid + x + 1];
+      const downRight = shade[down + x + 1];
+      const v = -2 * upLeft - upCentre - midLeft + midCentre + midRight + downCentre + 2 * downRight;
+      relief[mid + x] = SATURATED[v + 1020];
+      upLeft = upCentre;
+      upCentre = shade[up + x + 1];
+      midLeft = midCentre;
+      midCentre = midRight;
+      downCentre = downRight;
     }
   }
+  reflectBorder(relief, height, width);
 }
 
 /** Math.round(s / 9) for every sum s of nine bytes. */
@@ -611,25 +652,27 @@ const ROUNDED_NINTH: Uint8Array = (() => {
 })();
 
 /**
- * The water shading m = L * round(cv2.blur(relief, 3x3)) (BORDER_REFLECT_101; the uint8 blur rounds the sum / 9)
- * into `shading`, L read from the padded `level`. Returns max(m).
+ * The water shading m = L * round(cv2.blur(relief, 3x3)) (BORDER_REFLECT_101 from the padded `relief`; the uint8 blur
+ * rounds the sum / 9, an integer sum taken over column sums carried along the row) into `shading`, L read from the
+ * padded `level`. Returns max(m).
  */
-function shadingMap(relief: Uint8Array, level: Uint8Array, height: number, width: number, columnSums: Int32Array, shading: Int32Array): number {
-  const first = reflect101(-1, width);
-  const last = reflect101(width, width);
+function shadingMap(relief: Uint8Array, level: Uint8Array, height: number, width: number, shading: Int32Array): number {
   const pw = width + 2;
   let max = 0;
-  for (let y = 0; y < height; y++) {
-    const r0 = reflect101(y - 1, height) * width;
-    const r1 = y * width;
-    const r2 = reflect101(y + 1, height) * width;
-    const at = (y + 1) * pw + 1;
-    for (let x = 0; x < width; x++) columnSums[x] = relief[r0 + x] + relief[r1 + x] + relief[r2 + x];
-    for (let x = 0; x < width; x++) {
-      const sum = columnSums[x > 0 ? x - 1 : first] + columnSums[x] + columnSums[x < width - 1 ? x + 1 : last];
-      const m = level[at + x] * ROUNDED_NINTH[sum];
-      shading[r1 + x] = m;
+  for (let y = 1; y <= height; y++) {
+    const mid = y * pw;
+    const up = mid - pw;
+    const down = mid + pw;
+    const o = (y - 1) * width - 1;
+    let left = relief[up] + relief[mid] + relief[down];
+    let centre = relief[up + 1] + relief[mid + 1] + relief[down + 1];
+    for (let x = 1; x <= width; x++) {
+      const right = relief[up + x + 1] + relief[mid + x + 1] + relief[down + x + 1];
+      const m = level[mid + x] * ROUNDED_NINTH[left + centre + right];
+      shading[o + x] = m;
       if (m > max) max = m;
+      left = centre;
+      centre = right;
     }
   }
   return max;
@@ -643,10 +686,10 @@ function waterShading(ws: Workspace, threshold: number, distanceCap: number): nu
   const strong = suppressNonMaxima(ws, 50, 150);
   traceEdges(ws.edgeMap, width, ws.stack, strong);
   cappedChamferDistance(ws.edgeMap, height, width, ws.chamfer, distanceCap, ws.distance);
-  blurredShade(ws.distance, height, width, ws.distanceSums, ws.shade, histogram);
-  equalizeHist(ws.shade, histogram);
+  blurredShade(ws.distance, height, width, ws.shade, histogram);
+  equalizeHist(ws.shade, height, width, histogram);
   reliefFilter(ws.shade, height, width, ws.relief);
-  return shadingMap(ws.relief, ws.level, height, width, ws.reliefSums, ws.shading);
+  return shadingMap(ws.relief, ws.level, height, width, ws.shading);
 }
 
 /**
@@ -737,7 +780,7 @@ function blurredLiquid(ws: Workspace, random: RandomSource, loc: number, spread:
   const noise = rowPaddedPlane('spatter.noise', height, width, radius);
   for (let i = 0, at = radius * width; i < n; i++) noise[at + i] = loc + spread * random.normal();
   replicateEdgeRows(noise, height, width, radius);
-  gaussianNearestPlane(noise, height, width, kernel, false, ws.vertical, ws.liquid);
+  gaussianNearestPlane(noise, height, width, kernel, false, ws.liquid);
 }
 
 /**
@@ -753,7 +796,7 @@ function mudCover(ws: Workspace, threshold: number, sigma: number): Float64Array
   const mask = rowPaddedPlane('spatter.mask', height, width, radius);
   for (let i = 0, at = radius * width; i < n; i++) mask[at + i] = Number(liquid[i] > threshold);
   replicateEdgeRows(mask, height, width, radius);
-  gaussianNearestPlane(mask, height, width, kernel, true, ws.vertical, liquid);
+  gaussianNearestPlane(mask, height, width, kernel, true, liquid);
   return liquid;
 }
 
