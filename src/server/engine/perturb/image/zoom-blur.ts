@@ -24,33 +24,39 @@
 //   same integer geometry (at 32 px, 1.05 and 1.06 both crop 31 rows and zoom them to 33) share a step: its zoomed
 //   crop is computed once, and each of its values once, then added once per factor (f(f(sum + v) + v)). The factor 1
 //   (and any factor whose crop and output equal the image) is the identity.
-// - The output is made one row at a time, by the plan's per-row schedule. Per step, the column passes of the two
-//   source rows the output row needs are kept in a two-row ring (source row r in slot r & 1; rows are needed in
-//   increasing order, so each source row is interpolated once per step). Then one sweep over the output row per four
-//   steps does their row passes and float32 additions, sum = f(f(f(f(sum + v1) + v2) + v3) + v4) in the reference's
-//   order (kernels with repeat counts for the rows whose steps serve several factors, the plain ones otherwise),
-//   starting from x itself for the leading identity factor (float32(0 + x) = x), and the row is finished at once. A
-//   row whose coordinate lies past the input adds 0 and is skipped. Finishing (finishRow): the division by the factor
-//   count + 1 is a product with its inverse, and the clip is left out, both without changing a value (see there).
-// - Column pass: for a zoom factor >= 1 the left source pixel advances by 0 or 1 pixel per output column, so the
-//   left / right source pixels are carried in locals from one output column to the next and only a new right pixel
-//   is read. Where the second weight is 0 (the last source column, scipy's mirrored neighbour; or an output past the
-//   input) the right pixel read is simply the next one in memory (each row has one pixel of zero padding): it is
-//   multiplied by 0, and adding +0 to the non-negative first term changes nothing.
+// - The output is made in bands of rows (a small image is one band: 28 or 32 px are), by the plan's schedule, in three
+//   kinds of pass, each over all the rows of the band in one call (at 28 px, per-row calls cost as much as the
+//   arithmetic). Everything lives in one plain array of doubles, the "values": the image rows x, a zero row, the sums
+//   of the band's rows and each step's column passes, so that a loop checks one array (see the last point).
+//   1. Column passes: per step, the source rows the band reads that no earlier band has made, interpolated along the
+//      columns into the step's slots (source row r in slot r % slots; a band never needs more rows than there are
+//      slots, so no row it reads is overwritten). Column by column, down the rows: a column's weights and source are
+//      loaded once for all the rows. Where the second weight is 0 (the last source column, scipy's mirrored neighbour;
+//      or an output past the input) the right value read is simply the next pixel in memory (each image row has one
+//      pixel of zero padding): it is multiplied by 0, and adding +0 to the non-negative first term changes nothing.
+//   2. Accumulation: one sweep per four terms (a term is a run of factors that share a step; every row has the same
+//      terms) does their row passes and float32 additions, sum = f(f(f(f(sum + v1) + v2) + v3) + v4) in the
+//      reference's order (kernels with repeat counts when some step serves several factors, the plain ones otherwise),
+//      starting from x itself for the leading identity factor (float32(0 + x) = x). A row whose coordinate lies past a
+//      step's input reads the zero row with weights 0: it adds +0, which leaves every sum as it is, as scipy's
+//      constant 0 does.
+//   3. Finishing (finishRows): the division by the factor count + 1 is a product with its inverse, and the clip is
+//      left out, both without changing a value (see there).
 // - All intermediate values live in plain JavaScript arrays of doubles, not typed arrays: once any ArrayBuffer in the
 //   process has been detached (the corruption workers transfer their result buffers, and loading TypeScript through
 //   tsx does it as well), V8 adds a detached-buffer check to every typed-array access in optimised code, which made
-//   the typed-array version about twice as slow. The column passes of all steps share one array (a sweep reads it at
-//   eight offsets rather than eight arrays, which keeps its loop variables in registers). The image rows, that array
-//   and the sum row are kept for the next call (apply is synchronous, and a realm runs one call at a time). The input
-//   and output bytes are read and written four at a time through a DataView, for the same reason.
+//   the typed-array version about twice as slow. Even a plain array's map and length are checked again in every loop
+//   iteration, hence the single values array. The kernels copy a term's offsets and weights into locals before each
+//   row's loop (as arguments they would be unboxed again at every pixel). The values array is kept for the next call
+//   (apply is synchronous, and a realm runs one call at a time). The input and output bytes are read and written four
+//   at a time through a DataView, for the same reason.
 //
 // Other image sizes: the zoom factors are ratios, not lengths, so they stay as published at every size (the
 // spatialScale rule has nothing to scale here). Any size works, including 1x1 (every zoom is then the identity);
 // grey images are zoomed the same way.
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { checkImage, parameterFor, type PresetParameters } from './common';
-import { doubles, scratchDoubles, scratchFloat64 } from './scratch';
+import { doubles, scratchFloat64 } from './scratch';
 
 /** np.arange(start, stop, step) of the zoom factors. */
 export const ZOOM_BLUR_FACTORS: PresetParameters<readonly [number, number, number]> = {
@@ -274,49 +280,68 @@ const UNIT32: number[] = (() => {
   return table;
 })();
 
-/** One distinct zoom geometry of a plan: where its output rows and columns read. */
+/** One distinct zoom geometry of a plan (a "step"): where its output rows and values read, and where its column passes are kept. */
 interface ZoomStep {
   readonly identity: boolean;
   /** Per output row: source row lo (lo + 1 is read when rowWHi > 0) and the weights; both 0 past the input. */
   readonly rowLo: number[];
   readonly rowWLo: number[];
   readonly rowWHi: number[];
-  /** Value offset (column * channels) of output column 0's left source pixel. */
-  readonly columnStart: number;
-  /** Per output column: 1 when its left source pixel is the next pixel after the previous column's, else 0. */
-  readonly columnAdvance: number[];
+  /**
+   * Per value of an output row (column * channels + channel): the offset of its left source value in a source row (the
+   * right one is `channels` further on) and the two weights; both weights 0 for a column past the input.
+   */
+  readonly columnSource: number[];
   readonly columnWLo: number[];
   readonly columnWHi: number[];
+  /** The column passes live in `slots` rows of the values array from `buffer` on: source row r in slot r % slots. */
+  buffer: number;
+  slots: number;
+}
+
+/** The output rows first .. end - 1 of a band, and the column passes to make before them (see ZoomPlan.bands). */
+interface Band {
+  readonly first: number;
+  readonly end: number;
+  /** Per pass: its step, first source row, row count and where its first row goes, flattened (4 numbers a pass). */
+  readonly passes: number[];
 }
 
 /**
- * The zoomed values one output row adds, in factor order: value k = f(r[a[k] + i] * wa[k] + r[b[k] + i] * wb[k]) with r
- * the ring of column passes, added repeat[k] times (consecutive factors that share a step give the same value).
+ * Everything about one (image size, channels, factor list) that does not depend on the pixels. All the float values
+ * of a call live in one plain array (the "values"; see the header): the image rows (stride `stride`, the last pixel of
+ * each row zero padding) at 0, a row of zeros at `zeroRow`, the sums of a band (bandHeight rows of rowLength) at
+ * `sumStart`, then each step's column passes.
  */
-interface RowTerms {
-  readonly count: number;
-  readonly a: number[];
-  readonly b: number[];
-  readonly wa: number[];
-  readonly wb: number[];
+interface ZoomPlan {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly range: readonly [number, number, number];
+  readonly rowLength: number;
+  readonly stride: number;
+  readonly steps: readonly ZoomStep[];
+  readonly bands: readonly Band[];
+  readonly zeroRow: number;
+  readonly sumStart: number;
+  /** The size of the values array. */
+  readonly length: number;
+  /** True when the first factor is the identity: the sum then starts from x (float32(0 + x) = x). */
+  readonly startsWithIdentity: boolean;
+  /**
+   * The terms every output row adds, in factor order (one per run of factors that share a step; the same list for
+   * every row): term k of row y is v = f(values[a + i] * wa + values[b + i] * wb), added repeat[k] times, with a, b, wa,
+   * wb at index y * termCount + k of termA, termB, termWA, termWB. A row past the step's input reads the zero row with
+   * weights 0: it adds +0, which changes no sum (the sums are non-negative float32 values), as scipy's constant 0.
+   */
+  readonly termCount: number;
+  readonly termA: number[];
+  readonly termB: number[];
+  readonly termWA: number[];
+  readonly termWB: number[];
   readonly repeat: number[];
   /** True when some term is added more than once. */
   readonly repeated: boolean;
-}
-
-/** The work of one output row: the column passes to make (source row `jobRows[j]` of step `jobSteps[j]`), then its terms. */
-interface RowSchedule {
-  readonly jobSteps: number[];
-  readonly jobRows: number[];
-  readonly terms: RowTerms;
-}
-
-/** Everything about one (image size, channels, factor list) that does not depend on the pixels. */
-interface ZoomPlan {
-  readonly steps: readonly ZoomStep[];
-  /** True when the first factor is the identity: the sum then starts from x (float32(0 + x) = x). */
-  readonly startsWithIdentity: boolean;
-  readonly rows: readonly RowSchedule[];
   /** The number of factors + 1. */
   readonly divisor: number;
 }
@@ -332,25 +357,24 @@ function zoomStep(geometry: ClippedZoom, width: number, height: number, channels
     rowWLo[r] = rows.wLo[r];
     rowWHi[r] = rows.wHi[r];
   }
-  const columnAdvance: number[] = [];
-  const columnWLo = doubles(width);
-  const columnWHi = doubles(width);
+  const columnSource: number[] = [];
+  const columnWLo = doubles(width * channels);
+  const columnWHi = doubles(width * channels);
   let previous = columns.lo[0];
   for (let c = 0; c < width; c++) {
     const wLo = columns.wLo[c];
     const wHi = columns.wHi[c];
     if (wHi !== 0 && columns.hi[c] !== columns.lo[c] + 1) throw new Error('zoom_blur: a column reads a source column other than lo + 1');
-    // An output past the input (both weights 0) reads any pixel: keep the previous one.
+    // An output past the input (both weights 0) may read any pixel of the row: keep the previous one.
     const lo = wLo === 0 && wHi === 0 ? previous : columns.lo[c];
-    const advance = lo - previous;
-    if (advance !== 0 && advance !== 1) throw new Error('zoom_blur: a column plan for a zoom >= 1 advances by more than a pixel');
-    columnAdvance.push(advance);
-    columnWLo[c] = wLo;
-    columnWHi[c] = wHi;
+    for (let k = 0; k < channels; k++) {
+      columnSource.push(lo * channels + k);
+      columnWLo[c * channels + k] = wLo;
+      columnWHi[c * channels + k] = wHi;
+    }
     previous = lo;
   }
-  const columnStart = columns.lo[0] * channels;
-  return { identity: geometry.identity, rowLo, rowWLo, rowWHi, columnStart, columnAdvance, columnWLo, columnWHi };
+  return { identity: geometry.identity, rowLo, rowWLo, rowWHi, columnSource, columnWLo, columnWHi, buffer: 0, slots: 0 };
 }
 
 /** The factors' steps, and the factors as runs of consecutive factors with the same step (step index, length). */
@@ -370,245 +394,289 @@ function zoomSteps(height: number, width: number, channels: number, zooms: reado
   return { steps, runs };
 }
 
-/**
- * Per output row, its column passes and terms. Step s keeps the column passes of its last two source rows in ring slots
- * 2 s and 2 s + 1 (source row r in slot 2 s + (r & 1)); a pass is scheduled when its slot does not hold it yet. Source
- * rows are read in increasing order, so each is interpolated once per step and call.
- */
-function rowSchedules(steps: readonly ZoomStep[], runs: readonly [number, number][], height: number, rowLength: number): RowSchedule[] {
-  const slotRow: number[] = steps.flatMap(() => [-1, -1]);
-  const schedules: RowSchedule[] = [];
-  for (let y = 0; y < height; y++) {
-    const jobSteps: number[] = [];
-    const jobRows: number[] = [];
-    const passAt = (s: number, row: number): number => {
-      const slot = 2 * s + (row & 1);
-      if (slotRow[slot] !== row) {
-        jobSteps.push(s);
-        jobRows.push(row);
-        slotRow[slot] = row;
-      }
-      return slot * rowLength;
-    };
-    schedules.push({ jobSteps, jobRows, terms: rowTerms(steps, runs, y, passAt) });
+/** The first and last source rows a step's output rows first .. end - 1 read (last < first when none). */
+function neededRows(step: ZoomStep, first: number, end: number): { low: number; high: number } {
+  let low = Number.POSITIVE_INFINITY;
+  let high = -1;
+  for (let y = first; y < end; y++) {
+    if (step.rowWLo[y] === 0 && step.rowWHi[y] === 0) continue;
+    low = Math.min(low, step.rowLo[y]);
+    high = Math.max(high, step.rowWHi[y] === 0 ? step.rowLo[y] : step.rowLo[y] + 1);
   }
-  return schedules;
+  return { low, high };
 }
 
-/** The terms of output row y, one per run of factors; `passAt(step, source row)` gives a column pass's ring offset. */
-function rowTerms(steps: readonly ZoomStep[], runs: readonly [number, number][], y: number, passAt: (s: number, row: number) => number): RowTerms {
-  const terms = { count: 0, a: [] as number[], b: [] as number[], wa: doubles(runs.length), wb: doubles(runs.length), repeat: [] as number[] };
-  let repeated = false;
-  runs.forEach(([s, length], index) => {
-    const step = steps[s];
-    // The leading identity factor is the starting value of the sum.
-    const repeat = index === 0 && step.identity ? length - 1 : length;
-    if (repeat === 0) return;
-    let a: number;
-    let wa = 1;
-    let wb = 0;
-    if (step.identity) {
-      a = passAt(s, y); // x itself: x * 1 + x * 0
-    } else {
-      wa = step.rowWLo[y];
-      wb = step.rowWHi[y];
-      if (wa === 0 && wb === 0) return; // past the input: scipy's constant 0 is added
-      a = passAt(s, step.rowLo[y]);
-    }
-    terms.a.push(a);
-    terms.b.push(wb === 0 ? a : passAt(s, step.rowLo[y] + 1));
-    terms.wa[terms.count] = wa;
-    terms.wb[terms.count] = wb;
-    terms.repeat.push(repeat);
-    repeated ||= repeat > 1;
-    terms.count++;
-  });
-  return { ...terms, repeated };
-}
+/**
+ * Values kept per band at most (column passes and sums): small images are one band (every pass runs over all the
+ * rows it needs at once); large ones are cut into bands whose passes stay in the processor's second-level cache.
+ */
+const BAND_VALUES = 1 << 17;
 
-function zoomPlan(height: number, width: number, channels: number, zooms: readonly number[]): ZoomPlan {
+function zoomPlan(height: number, width: number, channels: number, range: readonly [number, number, number]): ZoomPlan {
+  const zooms = numpyArange(range[0], range[1], range[2]);
   const { steps, runs } = zoomSteps(height, width, channels, zooms);
+  const rowLength = width * channels;
+  const stride = rowLength + channels;
+  const zooming = steps.filter((step) => !step.identity);
+  const bandHeight = Math.min(height, Math.max(8, Math.floor(BAND_VALUES / ((zooming.length + 1) * rowLength)) - 1));
+  const bandStarts: number[] = [];
+  for (let y = 0; y < height; y += bandHeight) bandStarts.push(y);
+
+  // Slots per step: the most source rows one band reads (so a band's passes never overwrite a row it still needs).
+  for (const step of zooming) {
+    for (const first of bandStarts) {
+      const { low, high } = neededRows(step, first, Math.min(height, first + bandHeight));
+      step.slots = Math.max(step.slots, high - low + 1);
+    }
+  }
+  const zeroRow = height * stride;
+  const sumStart = zeroRow + rowLength;
+  let length = sumStart + bandHeight * rowLength;
+  for (const step of zooming) {
+    step.buffer = length;
+    length += step.slots * rowLength;
+  }
+  const slotOffset = (step: ZoomStep, row: number): number => step.buffer + (row % step.slots) * rowLength;
+
+  // Per band, the source rows not made yet, in contiguous runs of slots.
+  const made = steps.map(() => -1);
+  const bands: Band[] = bandStarts.map((first) => {
+    const end = Math.min(height, first + bandHeight);
+    const passes: number[] = [];
+    steps.forEach((step, s) => {
+      if (step.identity) return;
+      const { low, high } = neededRows(step, first, end);
+      for (let row = Math.max(low, made[s] + 1); row <= high; ) {
+        const count = Math.min(high - row + 1, step.slots - (row % step.slots));
+        passes.push(s, row, count, slotOffset(step, row));
+        row += count;
+      }
+      made[s] = Math.max(made[s], high);
+    });
+    return { first, end, passes };
+  });
+
+  // The terms: one per run (the leading identity run starts the sum with x, and adds x length - 1 times).
+  const termRuns = runs
+    .map(([s, length], index) => ({ step: steps[s], repeat: index === 0 && steps[s].identity ? length - 1 : length }))
+    .filter((run) => run.repeat > 0);
+  const termCount = termRuns.length;
+  const termA: number[] = [];
+  const termB: number[] = [];
+  const termWA = doubles(height * termCount);
+  const termWB = doubles(height * termCount);
+  for (let y = 0; y < height; y++) {
+    termRuns.forEach(({ step }, k) => {
+      let a = zeroRow;
+      let b = zeroRow;
+      let wa = 0;
+      let wb = 0;
+      if (step.identity) {
+        a = b = y * stride; // x itself: x * 1 + x * 0
+        wa = 1;
+      } else if (step.rowWLo[y] !== 0 || step.rowWHi[y] !== 0) {
+        wa = step.rowWLo[y];
+        wb = step.rowWHi[y];
+        a = slotOffset(step, step.rowLo[y]);
+        b = wb === 0 ? a : slotOffset(step, step.rowLo[y] + 1);
+      }
+      termA.push(a);
+      termB.push(b);
+      termWA[y * termCount + k] = wa;
+      termWB[y * termCount + k] = wb;
+    });
+  }
+  const repeat = termRuns.map((run) => run.repeat);
   return {
+    height,
+    width,
+    channels,
+    range,
+    rowLength,
+    stride,
     steps,
+    bands,
+    zeroRow,
+    sumStart,
+    length,
     startsWithIdentity: steps[runs[0][0]].identity,
-    rows: rowSchedules(steps, runs, height, width * channels),
+    termCount,
+    termA,
+    termB,
+    termWA,
+    termWB,
+    repeat,
+    repeated: repeat.some((n) => n > 1),
     divisor: zooms.length + 1,
   };
 }
 
 const planCache = new Map<string, ZoomPlan>();
+let lastPlan: ZoomPlan | undefined;
 
 /** The plan of an image size, channel count and (start, stop, step) factor range, cached (at most 64 entries; the cache is cleared when full). */
 function cachedZoomPlan(height: number, width: number, channels: number, range: readonly [number, number, number]): ZoomPlan {
+  const last = lastPlan;
+  if (last && last.range === range && last.height === height && last.width === width && last.channels === channels) return last;
   const key = `${height}x${width}x${channels}@${range.join(',')}`;
   let plan = planCache.get(key);
   if (!plan) {
     if (planCache.size >= 64) planCache.clear();
-    plan = zoomPlan(height, width, channels, numpyArange(range[0], range[1], range[2]));
+    plan = zoomPlan(height, width, channels, range);
     planCache.set(key, plan);
   }
+  lastPlan = plan;
   return plan;
 }
 
-/** Above this many values (scratch.ts's limit), the image rows are not kept between calls. */
+/** Above this many values (scratch.ts's limit), the values array is not kept between calls. */
 const MAX_KEPT = 1 << 22;
-let keptRows: number[][] = [];
+let keptValues: number[] = [];
 
 /**
- * The image as float32(v / 255) values, one array per row of width * channels values plus one pixel of zero padding.
- * The arrays are reused by the next call (apply is synchronous, and a realm runs one call at a time).
+ * The values array of a plan, with the image as float32(v / 255) values in its rows, their padding and the zero row
+ * set to 0. The array is reused by the next call (apply is synchronous, and a realm runs one call at a time).
  */
-function imageRows(pixels: Uint8Array, height: number, rowLength: number, channels: number): number[][] {
-  let rows = keptRows;
-  if (rows.length !== height || rows[0].length !== rowLength + channels) {
-    rows = [];
-    for (let y = 0; y < height; y++) rows.push(doubles(rowLength + channels));
-    keptRows = height * rowLength <= MAX_KEPT ? rows : [];
+function valuesWithImage(pixels: Uint8Array, plan: ZoomPlan): number[] {
+  let values = keptValues;
+  if (values.length < plan.length) {
+    values = doubles(plan.length);
+    keptValues = plan.length <= MAX_KEPT ? values : [];
   }
+  const { height, rowLength, stride, zeroRow } = plan;
   // Four bytes per read (a DataView, little-endian whatever the platform): a quarter of the typed-array accesses.
   const bytes = new DataView(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   const unit = UNIT32;
   const whole = rowLength & ~3;
   for (let y = 0; y < height; y++) {
-    const row = rows[y];
     const start = y * rowLength;
+    const row = y * stride;
     for (let i = 0; i < whole; i += 4) {
       const word = bytes.getUint32(start + i, true);
-      row[i] = unit[word & 255];
-      row[i + 1] = unit[(word >>> 8) & 255];
-      row[i + 2] = unit[(word >>> 16) & 255];
-      row[i + 3] = unit[word >>> 24];
+      values[row + i] = unit[word & 255];
+      values[row + i + 1] = unit[(word >>> 8) & 255];
+      values[row + i + 2] = unit[(word >>> 16) & 255];
+      values[row + i + 3] = unit[word >>> 24];
     }
-    for (let i = whole; i < rowLength; i++) row[i] = unit[pixels[start + i]];
+    for (let i = whole; i < rowLength; i++) values[row + i] = unit[pixels[start + i]];
+    for (let i = rowLength; i < stride; i++) values[row + i] = 0;
   }
-  return rows;
+  for (let i = 0; i < rowLength; i++) values[zeroRow + i] = 0;
+  return values;
 }
 
 /**
- * The column pass of one source row `x` for one step, in float64: out[at + c * channels + k] = left * wLo + right * wHi
- * with left / right the step's source pixels of output column c (channel k).
+ * The column passes of `count` consecutive source rows from `firstRow` for one step, in float64, into consecutive rows
+ * from `out`: value q of a row = left * wLo[q] + right * wHi[q], with left / right the step's source values of q. Column
+ * by column, so that a column's weights are loaded once for all the rows; grey images do two rows per iteration, RGB
+ * ones the three channels of a pixel (fewer loop iterations, each with the same per-iteration checks).
  */
-function interpolateRow(x: number[], channels: number, step: ZoomStep, out: number[], at: number): void {
-  const advance = step.columnAdvance;
+function columnPasses(values: number[], plan: ZoomPlan, step: ZoomStep, firstRow: number, count: number, out: number): void {
+  const { rowLength, stride, channels } = plan;
+  const source = step.columnSource;
   const wLo = step.columnWLo;
   const wHi = step.columnWHi;
-  const count = advance.length;
-  let p = step.columnStart;
+  const start = firstRow * stride;
   if (channels === 3) {
-    let l0 = x[p];
-    let l1 = x[p + 1];
-    let l2 = x[p + 2];
-    let r0 = x[p + 3];
-    let r1 = x[p + 4];
-    let r2 = x[p + 5];
-    for (let c = 0; c < count; c++, at += 3) {
-      if (advance[c] !== 0) {
-        p += 3;
-        l0 = r0;
-        l1 = r1;
-        l2 = r2;
-        r0 = x[p + 3];
-        r1 = x[p + 4];
-        r2 = x[p + 5];
+    for (let q = 0; q < rowLength; q += 3) {
+      const wl = wLo[q];
+      const wh = wHi[q];
+      let a = start + source[q];
+      let o = out + q;
+      for (let j = 0; j < count; j++, a += stride, o += rowLength) {
+        values[o] = values[a] * wl + values[a + 3] * wh;
+        values[o + 1] = values[a + 1] * wl + values[a + 4] * wh;
+        values[o + 2] = values[a + 2] * wl + values[a + 5] * wh;
       }
-      const wp = wLo[c];
-      const wq = wHi[c];
-      out[at] = l0 * wp + r0 * wq;
-      out[at + 1] = l1 * wp + r1 * wq;
-      out[at + 2] = l2 * wp + r2 * wq;
     }
-  } else {
-    let l = x[p];
-    let r = x[p + 1];
-    for (let c = 0; c < count; c++, at++) {
-      if (advance[c] !== 0) {
-        p++;
-        l = r;
-        r = x[p + 1];
-      }
-      out[at] = l * wLo[c] + r * wHi[c];
+    return;
+  }
+  for (let q = 0; q < rowLength; q++) {
+    const wl = wLo[q];
+    const wh = wHi[q];
+    let a = start + source[q];
+    let o = out + q;
+    let j = 0;
+    for (; j + 1 < count; j += 2, a += 2 * stride, o += 2 * rowLength) {
+      values[o] = values[a] * wl + values[a + channels] * wh;
+      values[o + rowLength] = values[a + stride] * wl + values[a + stride + channels] * wh;
+    }
+    if (j < count) values[o] = values[a] * wl + values[a + channels] * wh;
+  }
+}
+
+// The row pass plus float32 accumulation of one to four terms per sweep, over the rows first .. end - 1 of a band:
+//   sum[i] = f(...f(from[i] + v1) ... + v4), with vk = f(values[ak + i] * wak + values[bk + i] * wbk)
+// where from is the row's sum, or for the first sweep x or the zero row (row y's `from` starts at from + (y - first) *
+// fromStride). a / b are where the column passes of source rows lo and lo + 1 start (b = a when wb = 0: the value is
+// then values[a + i] * wa + 0). add1 .. add4 add each value once; addRepeated1 .. addRepeated4 add value k nk times,
+// f(...f(s + vk) ... + vk), for plans where consecutive factors share a step (the small images: at 32 px most steps
+// serve two factors). Two families, because the repeat counts slow down the plans that do not need them. The kernels
+// read the term offsets and weights into locals before each row's loop, so they stay untagged in registers.
+
+function add1(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
+  const f = Math.fround;
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart } = plan;
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) values[to + i] = f(values[fr + i] + f(values[a1 + i] * wa1 + values[b1 + i] * wb1));
+  }
+}
+
+function add2(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
+  const f = Math.fround;
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart } = plan;
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const a2 = termA[k + 1], b2 = termB[k + 1], wa2 = termWA[k + 1], wb2 = termWB[k + 1];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) {
+      const s = f(values[fr + i] + f(values[a1 + i] * wa1 + values[b1 + i] * wb1));
+      values[to + i] = f(s + f(values[a2 + i] * wa2 + values[b2 + i] * wb2));
     }
   }
 }
 
-// The row pass plus float32 accumulation of one to four terms per sweep:
-//   to[i] = f(...f(from[i] + v1) ... + v4), with vk = f(r[ak + i] * wak + r[bk + i] * wbk)
-// where r holds the column passes and a / b are where those of source rows lo and lo + 1 start (b = a when wb = 0:
-// the value is then r[a + i] * wa + 0). add1 .. add4 add each value once; addRepeated1 .. addRepeated4 add value k
-// nk times, f(...f(s + vk) ... + vk), for rows where consecutive factors share a step (the small images: at 32 px most
-// steps serve two factors). Two families, because the repeat counts slow down the rows that do not need them.
-
-function add1(to: number[], from: number[], r: number[], a1: number, b1: number, wa1: number, wb1: number): void {
+function add3(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
   const f = Math.fround;
-  for (let i = 0; i < to.length; i++) to[i] = f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1));
-}
-
-function add2(
-  to: number[],
-  from: number[],
-  r: number[],
-  a1: number,
-  b1: number,
-  wa1: number,
-  wb1: number,
-  a2: number,
-  b2: number,
-  wa2: number,
-  wb2: number,
-): void {
-  const f = Math.fround;
-  for (let i = 0; i < to.length; i++) to[i] = f(f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1)) + f(r[a2 + i] * wa2 + r[b2 + i] * wb2));
-}
-
-function add3(
-  to: number[],
-  from: number[],
-  r: number[],
-  a1: number,
-  b1: number,
-  wa1: number,
-  wb1: number,
-  a2: number,
-  b2: number,
-  wa2: number,
-  wb2: number,
-  a3: number,
-  b3: number,
-  wa3: number,
-  wb3: number,
-): void {
-  const f = Math.fround;
-  for (let i = 0; i < to.length; i++) {
-    const s = f(f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1)) + f(r[a2 + i] * wa2 + r[b2 + i] * wb2));
-    to[i] = f(s + f(r[a3 + i] * wa3 + r[b3 + i] * wb3));
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart } = plan;
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const a2 = termA[k + 1], b2 = termB[k + 1], wa2 = termWA[k + 1], wb2 = termWB[k + 1];
+    const a3 = termA[k + 2], b3 = termB[k + 2], wa3 = termWA[k + 2], wb3 = termWB[k + 2];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) {
+      let s = f(values[fr + i] + f(values[a1 + i] * wa1 + values[b1 + i] * wb1));
+      s = f(s + f(values[a2 + i] * wa2 + values[b2 + i] * wb2));
+      values[to + i] = f(s + f(values[a3 + i] * wa3 + values[b3 + i] * wb3));
+    }
   }
 }
 
-function add4(
-  to: number[],
-  from: number[],
-  r: number[],
-  a1: number,
-  b1: number,
-  wa1: number,
-  wb1: number,
-  a2: number,
-  b2: number,
-  wa2: number,
-  wb2: number,
-  a3: number,
-  b3: number,
-  wa3: number,
-  wb3: number,
-  a4: number,
-  b4: number,
-  wa4: number,
-  wb4: number,
-): void {
+function add4(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
   const f = Math.fround;
-  for (let i = 0; i < to.length; i++) {
-    const s = f(f(from[i] + f(r[a1 + i] * wa1 + r[b1 + i] * wb1)) + f(r[a2 + i] * wa2 + r[b2 + i] * wb2));
-    to[i] = f(f(s + f(r[a3 + i] * wa3 + r[b3 + i] * wb3)) + f(r[a4 + i] * wa4 + r[b4 + i] * wb4));
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart } = plan;
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const a2 = termA[k + 1], b2 = termB[k + 1], wa2 = termWA[k + 1], wb2 = termWB[k + 1];
+    const a3 = termA[k + 2], b3 = termB[k + 2], wa3 = termWA[k + 2], wb3 = termWB[k + 2];
+    const a4 = termA[k + 3], b4 = termB[k + 3], wa4 = termWA[k + 3], wb4 = termWB[k + 3];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) {
+      let s = f(values[fr + i] + f(values[a1 + i] * wa1 + values[b1 + i] * wb1));
+      s = f(s + f(values[a2 + i] * wa2 + values[b2 + i] * wb2));
+      s = f(s + f(values[a3 + i] * wa3 + values[b3 + i] * wb3));
+      values[to + i] = f(s + f(values[a4 + i] * wa4 + values[b4 + i] * wb4));
+    }
   }
 }
 
@@ -622,172 +690,131 @@ function addTimes(s: number, v: number, n: number): number {
   return s;
 }
 
-function addRepeated1(to: number[], from: number[], r: number[], a1: number, b1: number, wa1: number, wb1: number, n1: number): void {
+function addRepeated1(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
   const f = Math.fround;
-  for (let i = 0; i < to.length; i++) to[i] = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
-}
-
-function addRepeated2(
-  to: number[],
-  from: number[],
-  r: number[],
-  a1: number,
-  b1: number,
-  wa1: number,
-  wb1: number,
-  n1: number,
-  a2: number,
-  b2: number,
-  wa2: number,
-  wb2: number,
-  n2: number,
-): void {
-  const f = Math.fround;
-  for (let i = 0; i < to.length; i++) {
-    const s = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
-    to[i] = addTimes(s, f(r[a2 + i] * wa2 + r[b2 + i] * wb2), n2);
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart, repeat } = plan;
+  const n1 = repeat[t];
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) values[to + i] = addTimes(values[fr + i], f(values[a1 + i] * wa1 + values[b1 + i] * wb1), n1);
   }
 }
 
-function addRepeated3(
-  to: number[],
-  from: number[],
-  r: number[],
-  a1: number,
-  b1: number,
-  wa1: number,
-  wb1: number,
-  n1: number,
-  a2: number,
-  b2: number,
-  wa2: number,
-  wb2: number,
-  n2: number,
-  a3: number,
-  b3: number,
-  wa3: number,
-  wb3: number,
-  n3: number,
-): void {
+function addRepeated2(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
   const f = Math.fround;
-  for (let i = 0; i < to.length; i++) {
-    let s = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
-    s = addTimes(s, f(r[a2 + i] * wa2 + r[b2 + i] * wb2), n2);
-    to[i] = addTimes(s, f(r[a3 + i] * wa3 + r[b3 + i] * wb3), n3);
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart, repeat } = plan;
+  const n1 = repeat[t], n2 = repeat[t + 1];
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const a2 = termA[k + 1], b2 = termB[k + 1], wa2 = termWA[k + 1], wb2 = termWB[k + 1];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) {
+      const s = addTimes(values[fr + i], f(values[a1 + i] * wa1 + values[b1 + i] * wb1), n1);
+      values[to + i] = addTimes(s, f(values[a2 + i] * wa2 + values[b2 + i] * wb2), n2);
+    }
   }
 }
 
-function addRepeated4(
-  to: number[],
-  from: number[],
-  r: number[],
-  a1: number,
-  b1: number,
-  wa1: number,
-  wb1: number,
-  n1: number,
-  a2: number,
-  b2: number,
-  wa2: number,
-  wb2: number,
-  n2: number,
-  a3: number,
-  b3: number,
-  wa3: number,
-  wb3: number,
-  n3: number,
-  a4: number,
-  b4: number,
-  wa4: number,
-  wb4: number,
-  n4: number,
-): void {
+function addRepeated3(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
   const f = Math.fround;
-  for (let i = 0; i < to.length; i++) {
-    let s = addTimes(from[i], f(r[a1 + i] * wa1 + r[b1 + i] * wb1), n1);
-    s = addTimes(s, f(r[a2 + i] * wa2 + r[b2 + i] * wb2), n2);
-    s = addTimes(s, f(r[a3 + i] * wa3 + r[b3 + i] * wb3), n3);
-    to[i] = addTimes(s, f(r[a4 + i] * wa4 + r[b4 + i] * wb4), n4);
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart, repeat } = plan;
+  const n1 = repeat[t], n2 = repeat[t + 1], n3 = repeat[t + 2];
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const a2 = termA[k + 1], b2 = termB[k + 1], wa2 = termWA[k + 1], wb2 = termWB[k + 1];
+    const a3 = termA[k + 2], b3 = termB[k + 2], wa3 = termWA[k + 2], wb3 = termWB[k + 2];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) {
+      let s = addTimes(values[fr + i], f(values[a1 + i] * wa1 + values[b1 + i] * wb1), n1);
+      s = addTimes(s, f(values[a2 + i] * wa2 + values[b2 + i] * wb2), n2);
+      values[to + i] = addTimes(s, f(values[a3 + i] * wa3 + values[b3 + i] * wb3), n3);
+    }
   }
 }
 
-/** sum = from plus every term of the row (float32 additions in order), up to four terms per sweep. */
-function accumulate(sum: number[], from: number[], r: number[], terms: RowTerms): void {
-  if (terms.count === 0) {
-    for (let i = 0; i < sum.length; i++) sum[i] = from[i];
+function addRepeated4(values: number[], plan: ZoomPlan, t: number, first: number, end: number, from: number, fromStride: number): void {
+  const f = Math.fround;
+  const { termA, termB, termWA, termWB, termCount, rowLength: n, sumStart, repeat } = plan;
+  const n1 = repeat[t], n2 = repeat[t + 1], n3 = repeat[t + 2], n4 = repeat[t + 3];
+  for (let y = first; y < end; y++) {
+    const k = y * termCount + t;
+    const a1 = termA[k], b1 = termB[k], wa1 = termWA[k], wb1 = termWB[k];
+    const a2 = termA[k + 1], b2 = termB[k + 1], wa2 = termWA[k + 1], wb2 = termWB[k + 1];
+    const a3 = termA[k + 2], b3 = termB[k + 2], wa3 = termWA[k + 2], wb3 = termWB[k + 2];
+    const a4 = termA[k + 3], b4 = termB[k + 3], wa4 = termWA[k + 3], wb4 = termWB[k + 3];
+    const to = sumStart + (y - first) * n;
+    const fr = from + (y - first) * fromStride;
+    for (let i = 0; i < n; i++) {
+      let s = addTimes(values[fr + i], f(values[a1 + i] * wa1 + values[b1 + i] * wb1), n1);
+      s = addTimes(s, f(values[a2 + i] * wa2 + values[b2 + i] * wb2), n2);
+      s = addTimes(s, f(values[a3 + i] * wa3 + values[b3 + i] * wb3), n3);
+      values[to + i] = addTimes(s, f(values[a4 + i] * wa4 + values[b4 + i] * wb4), n4);
+    }
+  }
+}
+
+/** The sums of the band's rows: `from` (x or the zero row, see the kernels) plus every term, up to four terms per sweep. */
+function accumulate(values: number[], plan: ZoomPlan, first: number, end: number): void {
+  const { termCount, repeated, sumStart, rowLength } = plan;
+  let from = plan.startsWithIdentity ? first * plan.stride : plan.zeroRow;
+  let fromStride = plan.startsWithIdentity ? plan.stride : 0;
+  if (termCount === 0) {
+    for (let y = first; y < end; y++) {
+      const to = sumStart + (y - first) * rowLength;
+      const fr = from + (y - first) * fromStride;
+      for (let i = 0; i < rowLength; i++) values[to + i] = values[fr + i];
+    }
     return;
   }
-  for (let t = 0; t < terms.count; from = sum) t = terms.repeated ? sweepRepeated(sum, from, r, terms, t) : sweep(sum, from, r, terms, t);
-}
-
-/** sum = from plus terms t, t + 1, ... (up to four), each added once. Returns the next term. */
-function sweep(sum: number[], from: number[], r: number[], terms: RowTerms, t: number): number {
-  const { count, a, b, wa, wb } = terms;
-  const [u, v, w] = [t + 1, t + 2, t + 3];
-  const left = count - t;
-  if (left >= 4) add4(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v], a[w], b[w], wa[w], wb[w]);
-  else if (left === 3) add3(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u], a[v], b[v], wa[v], wb[v]);
-  else if (left === 2) add2(sum, from, r, a[t], b[t], wa[t], wb[t], a[u], b[u], wa[u], wb[u]);
-  else add1(sum, from, r, a[t], b[t], wa[t], wb[t]);
-  return t + Math.min(left, 4);
-}
-
-/** sum = from plus terms t, t + 1, ... (up to four), each added its repeat count of times. Returns the next term. */
-function sweepRepeated(sum: number[], from: number[], r: number[], terms: RowTerms, t: number): number {
-  const { count, a, b, wa, wb, repeat: n } = terms;
-  const [u, v, w] = [t + 1, t + 2, t + 3];
-  const left = count - t;
-  if (left >= 4) {
-    addRepeated4(sum, from, r, a[t], b[t], wa[t], wb[t], n[t], a[u], b[u], wa[u], wb[u], n[u], a[v], b[v], wa[v], wb[v], n[v], a[w], b[w], wa[w], wb[w], n[w]);
-  } else if (left === 3) {
-    addRepeated3(sum, from, r, a[t], b[t], wa[t], wb[t], n[t], a[u], b[u], wa[u], wb[u], n[u], a[v], b[v], wa[v], wb[v], n[v]);
-  } else if (left === 2) {
-    addRepeated2(sum, from, r, a[t], b[t], wa[t], wb[t], n[t], a[u], b[u], wa[u], wb[u], n[u]);
-  } else {
-    addRepeated1(sum, from, r, a[t], b[t], wa[t], wb[t], n[t]);
+  for (let t = 0; t < termCount; t += 4) {
+    const left = termCount - t;
+    if (repeated) {
+      if (left >= 4) addRepeated4(values, plan, t, first, end, from, fromStride);
+      else if (left === 3) addRepeated3(values, plan, t, first, end, from, fromStride);
+      else if (left === 2) addRepeated2(values, plan, t, first, end, from, fromStride);
+      else addRepeated1(values, plan, t, first, end, from, fromStride);
+    } else {
+      if (left >= 4) add4(values, plan, t, first, end, from, fromStride);
+      else if (left === 3) add3(values, plan, t, first, end, from, fromStride);
+      else if (left === 2) add2(values, plan, t, first, end, from, fromStride);
+      else add1(values, plan, t, first, end, from, fromStride);
+    }
+    from = sumStart;
+    fromStride = rowLength;
   }
-  return t + Math.min(left, 4);
 }
 
 /**
- * out[o + i] = np.uint8(clip(float32(float32(x + sum) / divisor), 0, 1) * 255) (float32 product, truncated) for one
- * row, written four bytes at a time. The division is a product with 1 / divisor: float32(s * (1 / d)) =
- * float32(s / d) for every float32 s in [0, d] and every d from 2 to 32 (checked exhaustively; d is 7 to 27 here).
- * The clip is left out: x and every zoomed value are in [0, 1], so their mean is too.
+ * out[y * rowLength + i] = np.uint8(clip(float32(float32(x + sum) / divisor), 0, 1) * 255) (float32 product,
+ * truncated) for the band's rows, written four bytes at a time. The division is a product with 1 / divisor:
+ * float32(s * (1 / d)) = float32(s / d) for every float32 s in [0, d] and every d from 2 to 32 (checked exhaustively;
+ * d is 7 to 27 here). The clip is left out: x and every zoomed value are in [0, 1], so their mean is too.
  */
-function finishRow(x: number[], sum: number[], divisor: number, out: DataView, o: number): void {
+function finishRows(values: number[], plan: ZoomPlan, first: number, end: number, out: DataView): void {
   const f = Math.fround;
-  const n = sum.length;
+  const { rowLength: n, stride, sumStart, divisor } = plan;
   const whole = divisor <= 32 ? n & ~3 : 0;
   const inverse = 1 / divisor;
-  for (let i = 0; i < whole; i += 4) {
-    const b0 = f(f(f(x[i] + sum[i]) * inverse) * 255) | 0;
-    const b1 = f(f(f(x[i + 1] + sum[i + 1]) * inverse) * 255) | 0;
-    const b2 = f(f(f(x[i + 2] + sum[i + 2]) * inverse) * 255) | 0;
-    const b3 = f(f(f(x[i + 3] + sum[i + 3]) * inverse) * 255) | 0;
-    out.setUint32(o + i, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24), true);
+  for (let y = first; y < end; y++) {
+    const x = y * stride;
+    const sum = sumStart + (y - first) * n;
+    const o = y * n;
+    for (let i = 0; i < whole; i += 4) {
+      const b0 = f(f(f(values[x + i] + values[sum + i]) * inverse) * 255) | 0;
+      const b1 = f(f(f(values[x + i + 1] + values[sum + i + 1]) * inverse) * 255) | 0;
+      const b2 = f(f(f(values[x + i + 2] + values[sum + i + 2]) * inverse) * 255) | 0;
+      const b3 = f(f(f(values[x + i + 3] + values[sum + i + 3]) * inverse) * 255) | 0;
+      out.setUint32(o + i, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24), true);
+    }
+    for (let i = whole; i < n; i++) out.setUint8(o + i, f(f(f(values[x + i] + values[sum + i]) / divisor) * 255) | 0);
   }
-  for (let i = whole; i < n; i++) out.setUint8(o + i, f(f(f(x[i] + sum[i]) / divisor) * 255) | 0);
-}
-
-/** The column pass of source row `row` of a step into ring slot 2 * stepIndex + (row & 1) (the identity copies x). */
-function columnPass(x: number[][], channels: number, step: ZoomStep, stepIndex: number, row: number, ring: number[], rowLength: number): void {
-  const at = (2 * stepIndex + (row & 1)) * rowLength;
-  const source = x[row];
-  if (step.identity) for (let i = 0; i < rowLength; i++) ring[at + i] = source[i];
-  else interpolateRow(source, channels, step, ring, at);
-}
-
-let keptZero: number[] = [];
-let keptSum: number[] = [];
-
-/** A kept all-zero row and a kept sum row of `rowLength` values (see imageRows). */
-function rowBuffers(rowLength: number): { zero: number[]; sum: number[] } {
-  if (keptZero.length !== rowLength) {
-    keptZero = doubles(rowLength);
-    keptSum = doubles(rowLength);
-  }
-  return { zero: keptZero, sum: keptSum };
 }
 
 export const zoomBlur: Corruption = {
@@ -798,18 +825,15 @@ export const zoomBlur: Corruption = {
     checkImage(image);
     const range = parameterFor(ZOOM_BLUR_FACTORS, context.preset, severity, 'zoom_blur');
     const { height, width, channels, pixels } = image;
-    const rowLength = width * channels;
-    const x = imageRows(pixels, height, rowLength, channels);
-    const { steps, startsWithIdentity, rows, divisor } = cachedZoomPlan(height, width, channels, range);
-    const ring = scratchDoubles('zoom.ring', 2 * steps.length * rowLength);
-    const { zero, sum } = rowBuffers(rowLength);
+    const plan = cachedZoomPlan(height, width, channels, range);
+    const values = valuesWithImage(pixels, plan);
     const out = new Uint8Array(pixels.length);
     const outBytes = new DataView(out.buffer);
-    for (let y = 0; y < height; y++) {
-      const { jobSteps, jobRows, terms } = rows[y];
-      for (let j = 0; j < jobSteps.length; j++) columnPass(x, channels, steps[jobSteps[j]], jobSteps[j], jobRows[j], ring, rowLength);
-      accumulate(sum, startsWithIdentity ? x[y] : zero, ring, terms);
-      finishRow(x[y], sum, divisor, outBytes, y * rowLength);
+    const { steps } = plan;
+    for (const { first, end, passes } of plan.bands) {
+      for (let p = 0; p < passes.length; p += 4) columnPasses(values, plan, steps[passes[p]], passes[p + 1], passes[p + 2], passes[p + 3]);
+      accumulate(values, plan, first, end);
+      finishRows(values, plan, first, end, outBytes);
     }
     return { height, width, channels, pixels: out };
   },
