@@ -87,6 +87,16 @@ export function defaultWorkerEntry(): WorkerEntry | undefined {
   return fs.existsSync(built) ? { file: built } : undefined;
 }
 
+/** One `schedule` call: its tasks' results, and its promise's resolve / reject (one promise per call). */
+interface Scheduled {
+  /** Per task, its corrupted images once it has run. */
+  readonly parts: Image[][];
+  remaining: number;
+  settled: boolean;
+  readonly resolve: (images: Image[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
 interface Task {
   readonly id: number;
   readonly job: CorruptionJob;
@@ -96,8 +106,9 @@ interface Task {
   readonly images: readonly Image[] | undefined;
   /** Where its corrupted images go preprocessed, when asked. */
   readonly rows: RowsTarget | undefined;
-  readonly resolve: (images: Image[]) => void;
-  readonly reject: (error: Error) => void;
+  /** Its call, and its place among the call's tasks. */
+  readonly call: Scheduled;
+  readonly index: number;
   settled: boolean;
 }
 
@@ -161,8 +172,18 @@ export class CorruptionPool {
     this.pending.delete(task.id);
     // Idle workers must not keep the process alive.
     if (this.pending.size === 0) for (const worker of this.workers) worker.unref();
-    if (error) task.reject(error);
-    else task.resolve(images!);
+    const call = task.call;
+    if (call.settled) return; // an earlier task of the call failed: the call is over
+    if (error) {
+      call.settled = true;
+      call.reject(error);
+      return;
+    }
+    call.parts[task.index] = images!;
+    if (--call.remaining === 0) {
+      call.settled = true;
+      call.resolve(call.parts.length === 1 ? call.parts[0] : call.parts.flat());
+    }
   }
 
   /** A worker failed: every unfinished task and all later work are rejected with the error. */
@@ -232,33 +253,34 @@ export class CorruptionPool {
     const count = this.tasksFor(images.length);
     if (count === 0) return Promise.resolve([]);
     // One buffer for the batch (shared with the workers; no copy when the images already are), a slice per task.
-    const packed = this.size > 0 ? packImages(images, true) : undefined;
-    const tasks: Task[] = [];
-    const parts: Promise<Image[]>[] = [];
-    const bounds = Array.from({ length: count + 1 }, (_, t) => Math.floor((t * images.length) / count));
+    const packed = this.size > 0 ? (packedBatches.get(images) ?? packImages(images, true)) : undefined;
+    let call!: Scheduled;
+    const promise = new Promise<Image[]>((resolve, reject) => {
+      call = { parts: new Array<Image[]>(count), remaining: count, settled: false, resolve, reject };
+    });
+    const tasks: Task[] = new Array(count);
+    const bounds: number[] = new Array(count + 1);
+    for (let t = 0; t <= count; t++) bounds[t] = Math.floor((t * images.length) / count);
     for (let t = 0; t < count; t++) {
       const from = bounds[t];
       const to = bounds[t + 1];
-      parts.push(
-        new Promise<Image[]>((resolve, reject) => {
-          tasks.push({
-            id: this.newTaskId(),
-            job,
-            sampleIds: sampleIds.slice(from, to),
-            packed: packed && { buffer: packed.buffer, dims: packed.dims.slice(4 * from, 4 * to) },
-            images: packed ? undefined : images.slice(from, to),
-            rows: rows && { buffer: rows.buffer, input: rows.input, from },
-            resolve,
-            reject,
-            settled: false,
-          });
-        }),
-      );
+      tasks[t] = {
+        id: this.newTaskId(),
+        job,
+        sampleIds: sampleIds.slice(from, to),
+        packed: packed && { buffer: packed.buffer, dims: packed.dims.subarray(4 * from, 4 * to) },
+        images: packed ? undefined : images.slice(from, to),
+        rows: rows && { buffer: rows.buffer, input: rows.input, from },
+        call,
+        index: t,
+        settled: false,
+      };
+      // Its claim slot holds its id while it is open (newTaskId skips slots in use).
+      Atomics.store(this.claims, tasks[t].id % CLAIM_SLOTS, tasks[t].id);
     }
     if (this.pending.size === 0) for (const worker of this.workers) worker.ref();
     this.dropSettledQueued();
     for (const task of tasks) {
-      Atomics.store(this.claims, task.id % CLAIM_SLOTS, task.id);
       this.pending.set(task.id, task);
       this.queued.push(task);
     }
@@ -276,12 +298,9 @@ export class CorruptionPool {
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const done = () => signal.removeEventListener('abort', onAbort);
-      Promise.all(parts).then(done, done);
+      promise.then(done, done);
     }
-    const all = Promise.all(parts).then((chunks) => (chunks.length === 1 ? chunks[0] : chunks.flat()));
-    // Later parts may reject after Promise.all has settled on the first rejection: keep them handled.
-    for (const part of parts) part.catch(() => undefined);
-    return all;
+    return promise;
   }
 
   /**
@@ -368,9 +387,18 @@ function yieldToEventLoop(): Promise<void> {
  * The images with their pixels copied into one SharedArrayBuffer (a single allocation for the batch), so that
  * posting them to workers shares the memory instead of copying it for every task.
  */
-export function shareImages(images: readonly Image[]): Image[] {
-  return unpackImages(packImages(images, true));
+export function shareImages(images: readonly Image[]): readonly Image[] {
+  const packed = packImages(images, true);
+  const shared = Object.freeze(unpackImages(packed));
+  packedBatches.set(shared, packed);
+  return shared;
 }
+
+/**
+ * The packing of each array that shareImages made (frozen, so it cannot drift from it): a batch scheduled for
+ * many jobs is packed once.
+ */
+const packedBatches = new WeakMap<readonly Image[], PackedImages>();
 
 /**
  * Corrupts a batch: through the pool when one is given (this thread helps unless `help` is false), else in

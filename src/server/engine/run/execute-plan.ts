@@ -140,7 +140,7 @@ function matchingImages(corrupted: readonly Sample[], clean: readonly Sample[], 
 interface Batch {
   readonly start: number;
   readonly samples: Sample[];
-  readonly images: Image[];
+  readonly images: readonly Image[];
   readonly ids: number[];
 }
 
@@ -365,7 +365,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
       throwIfAborted(signal);
       const step = queue.shift()!;
       const { batch, condition } = step;
-      let images: Image[];
+      let images: readonly Image[];
       let what: string;
       if (condition < 0) {
         images = batch.images;
