@@ -114,22 +114,26 @@ function descale(x: number, n: number): number {
   return ((x + (1 << (n - 1))) | 0) >> n;
 }
 
-/** jpeg_fdct_islow in place on 64 level-shifted samples; the results are 8x the true DCT coefficients. */
-function forwardDct(d: Int32Array): void {
-  for (let r = 0; r < 64; r += 8) {
-    const tmp0 = d[r] + d[r + 7];
-    let tmp7 = d[r] - d[r + 7];
-    const tmp1 = d[r + 1] + d[r + 6];
-    let tmp6 = d[r + 1] - d[r + 6];
-    const tmp2 = d[r + 2] + d[r + 5];
-    let tmp5 = d[r + 2] - d[r + 5];
-    const tmp3 = d[r + 3] + d[r + 4];
-    let tmp4 = d[r + 3] - d[r + 4];
+/**
+ * jpeg_fdct_islow of the 8x8 samples of `plane` at `offset` (row stride `stride`) into `d`; the results are 8x
+ * the true DCT coefficients. The level shift by 128 is folded into the row pass as libjpeg-turbo's jfdctint.c
+ * does it (only the row's DC term sees it: 8 * 128 is subtracted from the sum), which is exact.
+ */
+function forwardDct(plane: Uint8Array, offset: number, stride: number, d: Int32Array): void {
+  for (let r = 0, s = offset; r < 64; r += 8, s += stride) {
+    const tmp0 = plane[s] + plane[s + 7];
+    let tmp7 = plane[s] - plane[s + 7];
+    const tmp1 = plane[s + 1] + plane[s + 6];
+    let tmp6 = plane[s + 1] - plane[s + 6];
+    const tmp2 = plane[s + 2] + plane[s + 5];
+    let tmp5 = plane[s + 2] - plane[s + 5];
+    const tmp3 = plane[s + 3] + plane[s + 4];
+    let tmp4 = plane[s + 3] - plane[s + 4];
     const tmp10 = tmp0 + tmp3;
     const tmp13 = tmp0 - tmp3;
     const tmp11 = tmp1 + tmp2;
     const tmp12 = tmp1 - tmp2;
-    d[r] = (tmp10 + tmp11) * 4;
+    d[r] = (tmp10 + tmp11 - 1024) * 4;
     d[r + 4] = (tmp10 - tmp11) * 4;
     let z1 = (tmp12 + tmp13) * F_0_541196100;
     d[r + 2] = descale(z1 + tmp13 * F_0_765366865, 11);
@@ -309,71 +313,104 @@ function inverseDct(coef: Int32Array, ws: Int32Array, out: Uint8Array, offset: n
   }
 }
 
-/**
- * Encodes and decodes one component plane in place: `plane` is `width` x `height` (both multiples of 8, already
- * edge-padded); every 8x8 block goes through level shift, forward DCT, quantisation, dequantisation and inverse DCT.
- */
-function roundTripPlane(plane: Uint8Array, width: number, height: number, table: Int32Array): void {
-  const block = new Int32Array(64);
-  const ws = new Int32Array(64);
-  const divisors = new Int32Array(64);
+/** Per quality: the two scaled tables, and for each the quantisation divisors' reciprocals (see roundTripPlane). */
+interface QuantTables {
+  readonly luma: Int32Array;
+  readonly chroma: Int32Array;
+  readonly lumaInverses: Float64Array;
+  readonly chromaInverses: Float64Array;
+}
+
+/** 1 / d for the divisors d = 8 * table entry that jcdctmgr.c divides the forward DCT's output by. */
+function inversesOf(table: Int32Array): Float64Array {
   const inverses = new Float64Array(64);
-  for (let i = 0; i < 64; i++) {
-    divisors[i] = table[i] * 8;
-    inverses[i] = 1 / divisors[i];
-  }
-  for (let by = 0; by < height; by += 8) {
-    for (let bx = 0; bx < width; bx += 8) {
-      const offset = by * width + bx;
-      for (let r = 0; r < 8; r++) {
-        const row = offset + r * width;
-        for (let c = 0; c < 8; c++) block[r * 8 + c] = plane[row + c] - 128;
+  for (let i = 0; i < 64; i++) inverses[i] = 1 / (table[i] * 8);
+  return inverses;
+}
+
+/**
+ * Added to the quotient before truncation, see roundTripPlane. The quotient (|x| + d / 2) / d = |x| / d + 1 / 2
+ * is either an integer or at least 1 / d >= 1 / 2040 below the next one, and |x| * (1 / d) + 1 / 2 in doubles is
+ * within 2^-33 of it for |x| < 2^18, so adding QUOTIENT_EPSILON and truncating gives the exact integer quotient.
+ * Checked exhaustively as computed,
+ * (|x| * (1 / d) + (0.5 + QUOTIENT_EPSILON)) | 0 against the integer division, for every baseline divisor and
+ * |x| < 2^18 (the forward DCT's output stays below 2^15 in magnitude).
+ */
+const QUOTIENT_EPSILON = 1e-6;
+
+const block = new Int32Array(64);
+const ws = new Int32Array(64);
+const edgeBlock = new Uint8Array(64);
+
+/**
+ * Encodes and decodes one component plane of w x h samples (row stride `stride`) from `src` into `dst` (same
+ * stride; may be `src` itself, each block is read before it is written). The plane is treated as padded to whole
+ * 8x8 blocks by replicating its last column and row (expand_right_edge, expand_bottom_edge): a block crossing the
+ * right or bottom edge is gathered padded into an 8x8 buffer and only its samples inside the plane are written
+ * back. Every block goes through level shift, forward DCT, quantisation, dequantisation and inverse DCT.
+ * `inverses` holds 1 / (8 * table entry).
+ */
+function roundTripPlane(
+  src: Uint8Array,
+  dst: Uint8Array,
+  w: number,
+  h: number,
+  stride: number,
+  table: Int32Array,
+  inverses: Float64Array,
+): void {
+  for (let by = 0; by < h; by += 8) {
+    const rows = h - by < 8 ? h - by : 8;
+    for (let bx = 0; bx < w; bx += 8) {
+      const cols = w - bx < 8 ? w - bx : 8;
+      const offset = by * stride + bx;
+      const inside = rows === 8 && cols === 8;
+      if (inside) {
+        forwardDct(src, offset, stride, block);
+      } else {
+        for (let r = 0; r < 8; r++) {
+          const row = offset + (r < rows ? r : rows - 1) * stride;
+          for (let c = 0; c < 8; c++) edgeBlock[r * 8 + c] = src[row + (c < cols ? c : cols - 1)];
+        }
+        forwardDct(edgeBlock, 0, 8, block);
       }
-      forwardDct(block);
+      // jcdctmgr.c quantize: |x| -> (|x| + d/2) / d (integer division, d = 8 q, even), keep the sign; the decoder
+      // multiplies back by q. The quotient comes from a multiplication by 1 / d, made exact by QUOTIENT_EPSILON.
+      // With s = x >> 31 (0, or -1 when x < 0), (x ^ s) - s is |x| and (level ^ s) - s gives the sign back,
+      // without branches (the signs are unpredictable) and in integer arithmetic (a -0 from -level would make V8
+      // fall back to slower float code).
+      const x0 = block[0];
+      const s0 = x0 >> 31;
+      const dc = (((x0 ^ s0) - s0) * inverses[0] + (0.5 + QUOTIENT_EPSILON)) | 0;
+      block[0] = ((dc ^ s0) - s0) * table[0];
       let ac = 0; // any non-zero quantised AC coefficient
-      for (let i = 0; i < 64; i++) {
-        // jcdctmgr.c quantize: round |x| / d half up (d = 8 q), keep the sign; the decoder multiplies back by q.
-        // The quotient comes from a multiplication by 1 / d, corrected to the exact integer quotient.
+      for (let i = 1; i < 64; i++) {
         const x = block[i];
-        if (x === 0) continue;
-        const d = divisors[i];
-        const t = (x < 0 ? -x : x) + (d >> 1);
-        let level = (t * inverses[i]) | 0;
-        if ((level + 1) * d <= t) level++;
-        else if (level * d > t) level--;
-        block[i] = (x < 0 ? -level : level) * table[i];
-        if (i > 0) ac |= level;
+        const s = x >> 31;
+        const level = (((x ^ s) - s) * inverses[i] + (0.5 + QUOTIENT_EPSILON)) | 0;
+        block[i] = ((level ^ s) - s) * table[i];
+        ac |= level;
       }
       if (ac === 0) {
         // DC only: jpeg_idct_islow's column pass gives 4 DC in column 0 and zeros elsewhere, then every row takes
         // its all-zero-AC shortcut, so all 64 samples are the same value.
         const v = idctLimit(descale(block[0] * 4, 5));
-        for (let r = 0; r < 8; r++) plane.fill(v, offset + r * width, offset + r * width + 8);
+        for (let r = 0, o = offset; r < rows; r++, o += stride) for (let c = 0; c < cols; c++) dst[o + c] = v;
+      } else if (inside) {
+        inverseDct(block, ws, dst, offset, stride);
       } else {
-        inverseDct(block, ws, plane, offset, width);
+        inverseDct(block, ws, edgeBlock, 0, 8);
+        for (let r = 0, o = offset; r < rows; r++, o += stride) for (let c = 0; c < cols; c++) dst[o + c] = edgeBlock[r * 8 + c];
       }
     }
   }
 }
 
-/** The plane `src` (w x h) padded to pw x ph by replicating its last column and row. */
-function padPlane(src: Uint8Array, w: number, h: number, pw: number, ph: number): Uint8Array {
-  const out = new Uint8Array(pw * ph);
-  for (let y = 0; y < ph; y++) {
-    const sy = y < h ? y : h - 1;
-    const s = sy * w;
-    const o = y * pw;
-    for (let x = 0; x < w; x++) out[o + x] = src[s + x];
-    const last = src[s + w - 1];
-    for (let x = w; x < pw; x++) out[o + x] = last;
-  }
-  return out;
-}
-
-/** libjpeg's h2v2_downsample of a w x h plane into a cpw x cph plane (edge replication, bias 1, 2, 1, 2 ...). */
-function downsampleH2V2(src: Uint8Array, w: number, h: number, cpw: number, cph: number): Uint8Array {
+/**
+ * libjpeg's h2v2_downsample of a w x h plane into `out`, a cpw x cph plane (edge replication, bias 1, 2, 1, 2 ...).
+ */
+function downsampleH2V2(src: Uint8Array, w: number, h: number, cpw: number, cph: number, out: Uint8Array): void {
   const ch = (h + 1) >> 1; // rows produced from the even-padded full-resolution rows
-  const out = new Uint8Array(cpw * cph);
   for (let r = 0; r < cph; r++) {
     const o = r * cpw;
     if (r >= ch) {
@@ -390,7 +427,6 @@ function downsampleH2V2(src: Uint8Array, w: number, h: number, cpw: number, cph:
       bias ^= 3;
     }
   }
-  return out;
 }
 
 /**
@@ -420,64 +456,86 @@ function upsampleRowH2V2(plane: Uint8Array, cpw: number, cw: number, ch: number,
   row[2 * cw - 1] = (sums[cw - 1] * 4 + 7) >> 4;
 }
 
-const tableCache = new Map<number, { luma: Int32Array; chroma: Int32Array }>();
+const tableCache = new Map<number, QuantTables>();
 
-function tablesFor(quality: number): { luma: Int32Array; chroma: Int32Array } {
+function tablesFor(quality: number): QuantTables {
   let tables = tableCache.get(quality);
   if (!tables) {
-    tables = { luma: scaledQuantTable(STD_LUMINANCE_TABLE, quality), chroma: scaledQuantTable(STD_CHROMINANCE_TABLE, quality) };
+    const luma = scaledQuantTable(STD_LUMINANCE_TABLE, quality);
+    const chroma = scaledQuantTable(STD_CHROMINANCE_TABLE, quality);
+    tables = { luma, chroma, lumaInverses: inversesOf(luma), chromaInverses: inversesOf(chroma) };
     tableCache.set(quality, tables);
   }
   return tables;
 }
 
+// Work buffers, reused from call to call (the round trip is synchronous and returns fresh pixels); a buffer larger
+// than SCRATCH_LIMIT is allocated for the call only. Every function indexes them with explicit strides, so a
+// buffer may be longer than the plane it holds.
+const SCRATCH_LIMIT = 1 << 20;
+const LUMA = 0;
+const CB_FULL = 1;
+const CR_FULL = 2;
+const CB = 3;
+const CR = 4;
+const CB_ROW = 5;
+const CR_ROW = 6;
+const scratch: Uint8Array[] = [];
+let sumsScratch = new Int32Array(0);
+
+function scratchBuffer(slot: number, size: number): Uint8Array {
+  let buffer = scratch[slot];
+  if (buffer === undefined || buffer.length < size) {
+    buffer = new Uint8Array(size);
+    if (size <= SCRATCH_LIMIT) scratch[slot] = buffer;
+  }
+  return buffer;
+}
+
 /** The image after a baseline JPEG encode at `quality` (1..100) and decode, as Pillow + libjpeg-turbo give it. */
 export function jpegRoundTrip(image: Image, quality: number): Image {
   const { height: h, width: w, channels, pixels } = image;
-  const { luma, chroma } = tablesFor(Math.trunc(quality));
-  const pw = Math.ceil(w / 8) * 8;
-  const ph = Math.ceil(h / 8) * 8;
+  const tables = tablesFor(Math.trunc(quality));
   if (channels === 1) {
-    const y = padPlane(pixels, w, h, pw, ph);
-    roundTripPlane(y, pw, ph, luma);
     const out = new Uint8Array(w * h);
-    for (let r = 0; r < h; r++) out.set(y.subarray(r * pw, r * pw + w), r * w);
+    roundTripPlane(pixels, out, w, h, w, tables.luma, tables.lumaInverses);
     return { height: h, width: w, channels: 1, pixels: out };
   }
-  // Colour conversion at full resolution.
+  // Colour conversion at full resolution; luminance is then coded in place, chroma downsampled first.
   const n = w * h;
-  const yPlane = new Uint8Array(n);
-  const cbPlane = new Uint8Array(n);
-  const crPlane = new Uint8Array(n);
+  const y = scratchBuffer(LUMA, n);
+  const cbPlane = scratchBuffer(CB_FULL, n);
+  const crPlane = scratchBuffer(CR_FULL, n);
   for (let i = 0, p = 0; i < n; i++, p += 3) {
     const r = pixels[p];
     const g = pixels[p + 1];
     const b = pixels[p + 2];
-    yPlane[i] = (R_Y[r] + G_Y[g] + B_Y[b]) >> SCALEBITS;
+    y[i] = (R_Y[r] + G_Y[g] + B_Y[b]) >> SCALEBITS;
     cbPlane[i] = (R_CB[r] + G_CB[g] + B_CB[b]) >> SCALEBITS;
     crPlane[i] = (B_CB[r] + G_CR[g] + B_CR[b]) >> SCALEBITS;
   }
-  // Luminance: full resolution, padded to whole blocks.
-  const y = padPlane(yPlane, w, h, pw, ph);
-  roundTripPlane(y, pw, ph, luma);
+  roundTripPlane(y, y, w, h, w, tables.luma, tables.lumaInverses);
   // Chrominance: one sample per 2x2, planes of whole blocks of the 16x16 MCU.
   const cw = (w + 1) >> 1;
   const ch = (h + 1) >> 1;
   const cpw = Math.ceil(w / 16) * 8;
   const cph = Math.ceil(h / 16) * 8;
-  const cb = downsampleH2V2(cbPlane, w, h, cpw, cph);
-  const cr = downsampleH2V2(crPlane, w, h, cpw, cph);
-  roundTripPlane(cb, cpw, cph, chroma);
-  roundTripPlane(cr, cpw, cph, chroma);
+  const cb = scratchBuffer(CB, cpw * cph);
+  const cr = scratchBuffer(CR, cpw * cph);
+  downsampleH2V2(cbPlane, w, h, cpw, cph, cb);
+  downsampleH2V2(crPlane, w, h, cpw, cph, cr);
+  roundTripPlane(cb, cb, cpw, cph, cpw, tables.chroma, tables.chromaInverses);
+  roundTripPlane(cr, cr, cpw, cph, cpw, tables.chroma, tables.chromaInverses);
   // Upsampling and YCbCr -> RGB, one row at a time.
-  const sums = new Int32Array(cw);
-  const cbRow = new Uint8Array(2 * cw);
-  const crRow = new Uint8Array(2 * cw);
+  if (sumsScratch.length < cw) sumsScratch = new Int32Array(cw);
+  const sums = sumsScratch;
+  const cbRow = scratchBuffer(CB_ROW, 2 * cw);
+  const crRow = scratchBuffer(CR_ROW, 2 * cw);
   const out = new Uint8Array(n * 3);
   for (let row = 0, i = 0; row < h; row++) {
     upsampleRowH2V2(cb, cpw, cw, ch, w, row, sums, cbRow);
     upsampleRowH2V2(cr, cpw, cw, ch, w, row, sums, crRow);
-    const yRow = row * pw;
+    const yRow = row * w;
     for (let x = 0; x < w; x++, i++) {
       const lum = y[yRow + x];
       const cbv = cbRow[x];
