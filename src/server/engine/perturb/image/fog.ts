@@ -14,7 +14,8 @@
 // pixel for pixel at every severity of both presets (test/unit/corruption-weather.test.ts).
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { checkImage, parameterFor, type PresetParameters, UNIT } from './common';
-import { nextPowerOfTwo, plasmaFractal } from './plasma-fractal';
+import { nextPowerOfTwo, plasmaFractalRaw } from './plasma-fractal';
+import { scratchFloat64 } from './scratch';
 
 /** (fog strength, wibble decay). */
 export const FOG_PARAMETERS: PresetParameters<readonly [number, number]> = {
@@ -39,6 +40,12 @@ export function fogMapSize(height: number, width: number): number {
   return Math.max(2, nextPowerOfTwo(Math.max(height, width)));
 }
 
+/** One output byte: clip((x + f) * max_val / (max_val + s), 0, 1) * 255 truncated, with x = value / 255, f = s * plasma. */
+function fogByte(x: number, f: number, maxVal: number, denominator: number): number {
+  const v = ((x + f) * maxVal) / denominator; // numpy: (x + f) * max_val / (max_val + s), evaluated left to right
+  return (v > 1 ? 255 : v > 0 ? v * 255 : 0) | 0;
+}
+
 export const fog: Corruption = {
   name: 'fog',
   benchmark: true,
@@ -48,23 +55,41 @@ export const fog: Corruption = {
     const [strength, decay] = parameterFor(FOG_PARAMETERS, context.preset, severity, 'fog');
     const { height, width, channels, pixels } = image;
     const mapSize = fogMapSize(height, width);
-    const plasma = plasmaFractal(mapSize, decay, context.random);
+    // The raw map in a scratch buffer; its normalisation (raw - min) / range is done below, on the cropped part only.
+    const plasma = scratchFloat64('fog-plasma', mapSize * mapSize);
+    const { min, range } = plasmaFractalRaw(plasma, mapSize, decay, context.random);
     const unit = UNIT; // a local reference: module bindings can be accessors in CommonJS builds
-    let maxByte = 0;
-    for (let i = 0; i < pixels.length; i++) if (pixels[i] > maxByte) maxByte = pixels[i];
+    let maxByte = 0; // the scan stops at the first 255, which no byte exceeds
+    for (let i = 0; i < pixels.length; i++) {
+      if (pixels[i] > maxByte) {
+        maxByte = pixels[i];
+        if (maxByte === 255) break;
+      }
+    }
     const maxVal = unit[maxByte];
     const denominator = maxVal + strength;
     const out = new Uint8Array(pixels.length);
-    for (let y = 0; y < height; y++) {
-      const mapRow = y * mapSize;
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        const f = strength * plasma[mapRow + x];
-        const base = (row + x) * channels;
-        for (let c = 0; c < channels; c++) {
-          // numpy: (x + f) * max_val / (max_val + s), evaluated left to right
-          const v = ((unit[pixels[base + c]] + f) * maxVal) / denominator;
-          out[base + c] = (v > 1 ? 255 : v > 0 ? v * 255 : 0) | 0;
+    // The plasma value is normalised once per pixel; grey and RGB (checkImage allows only 1 or 3 channels) have
+    // loops of their own.
+    if (channels === 1) {
+      for (let y = 0; y < height; y++) {
+        const mapRow = y * mapSize;
+        const row = y * width;
+        for (let x = 0; x < width; x++) {
+          const f = strength * ((plasma[mapRow + x] - min) / range);
+          out[row + x] = fogByte(unit[pixels[row + x]], f, maxVal, denominator);
+        }
+      }
+    } else {
+      for (let y = 0; y < height; y++) {
+        const mapRow = y * mapSize;
+        const row = y * width;
+        for (let x = 0; x < width; x++) {
+          const f = strength * ((plasma[mapRow + x] - min) / range); // the same on the three channels
+          const i = (row + x) * 3;
+          out[i] = fogByte(unit[pixels[i]], f, maxVal, denominator);
+          out[i + 1] = fogByte(unit[pixels[i + 1]], f, maxVal, denominator);
+          out[i + 2] = fogByte(unit[pixels[i + 2]], f, maxVal, denominator);
         }
       }
     }
