@@ -40,9 +40,10 @@
 // doubles with each row edge-padded on the left and right (a column shift is then a plain offset; a row shift is
 // clamped to the image per output row), and each output row is accumulated in sweeps of eight taps,
 // acc = acc + w0 a + w1 b + ... + w7 h, which JavaScript evaluates left to right: exactly the additions, in the same
-// order, of one tap at a time, with an eighth of the accumulator loads and stores. The tap list is padded with
-// zero-weight taps to a multiple of four (acc + 0 * v = acc, acc being non-negative), so a row is one first sweep plus
-// whole sweeps of eight and at most one of four. motion_blur quantises each row straight into bytes. Why plain arrays,
+// order, of one tap at a time, with an eighth of the accumulator loads and stores. A row is one first sweep (of eight
+// taps, or four, or one for fewer than four), whole sweeps of eight, at most one of four and one of the last one to
+// three taps. motion_blur quantises each row straight into bytes. The plan, the tap list and the kernels (per width
+// and sigma) are reused or cached across calls. Why plain arrays,
 // and one array: once any ArrayBuffer in the process has been detached (the corruption workers transfer their result
 // buffers, and loading TypeScript through tsx does it as well), V8 adds a detached-buffer check to every typed-array
 // access in optimised code, which made the typed-array version about twice as slow; and one array read at eight
@@ -94,73 +95,124 @@ export function motionBlurKernel(width: number, sigma: number): Float64Array {
   return kernel;
 }
 
-/** ImageMagick's rounding of a tap offset: ceil(v - 0.5) (half down). */
+const kernelCache = new Map<string, Float64Array>();
+
+/** motionBlurKernel(width, sigma), cached (read-only; at most 16 entries: a preset has 5 per image size). */
+function cachedKernel(width: number, sigma: number): Float64Array {
+  const key = `${width}/${sigma}`;
+  let kernel = kernelCache.get(key);
+  if (!kernel) {
+    kernel = motionBlurKernel(width, sigma);
+    if (kernelCache.size >= 16) kernelCache.clear();
+    kernelCache.set(key, kernel);
+  }
+  return kernel;
+}
+
+/**
+ * ImageMagick's rounding of a tap offset: ceil(v - 0.5) (half down), as an int32 (| 0 turns ceil's -0 into 0, which
+ * keeps the shift arrays small-integer arrays: one -0 would make them, and every index computed from them, doubles).
+ */
 function roundHalfDown(v: number): number {
-  return Math.ceil(v - 0.5);
+  return Math.ceil(v - 0.5) | 0;
+}
+
+/**
+ * A reusable list of taps in plain arrays (see the header: no typed arrays in the hot loops); the first `count`
+ * entries are valid, the arrays may be longer.
+ */
+export interface TapList {
+  count: number;
+  readonly dy: number[];
+  readonly dx: number[];
+  readonly weights: number[];
+}
+
+export function newTapList(): TapList {
+  return { count: 0, dy: [], dx: [], weights: doubles(0) };
 }
 
 /**
  * The taps of a motion blur with this radius (width 2r + 1), sigma and angle (degrees), with the package's rounded
- * shifts; taps that land on the same pixel are merged (weights added, first occurrence's position in the order).
+ * shifts, written to `into` (which is returned); taps that land on the same pixel are merged (weights added in
+ * order into the first occurrence). Both rounded shifts are monotone in the tap index (i * point / hypot and the
+ * rounding are monotone, in floating point too), so equal shifts are always consecutive taps: comparing with the
+ * previous tap finds every duplicate.
  */
-export function motionBlurTaps(radius: number, sigma: number, angleDegrees: number): MotionBlurTaps {
+export function motionBlurTapsInto(radius: number, sigma: number, angleDegrees: number, into: TapList): TapList {
   const width = 2 * radius + 1;
-  const kernel = motionBlurKernel(width, sigma);
+  const kernel = cachedKernel(width, sigma);
   const angle = (angleDegrees * Math.PI) / 180; // np.deg2rad
   const pointY = width * Math.sin(angle);
   const pointX = width * Math.cos(angle);
   const hypot = Math.hypot(pointY, pointX);
-  const dy: number[] = [];
-  const dx: number[] = [];
-  const weights: number[] = [];
-  const seen = new Map<string, number>();
+  const { dy, dx, weights } = into;
+  let count = 0;
   for (let i = 0; i < width; i++) {
     const sy = roundHalfDown((i * pointY) / hypot);
     const sx = roundHalfDown((i * pointX) / hypot);
-    const key = `${sy},${sx}`;
-    const at = seen.get(key);
-    if (at === undefined) {
-      seen.set(key, weights.length);
+    if (count > 0 && sy === dy[count - 1] && sx === dx[count - 1]) {
+      weights[count - 1] += kernel[i];
+      continue;
+    }
+    if (count < dy.length) {
+      dy[count] = sy;
+      dx[count] = sx;
+      weights[count] = kernel[i];
+    } else {
       dy.push(sy);
       dx.push(sx);
       weights.push(kernel[i]);
-    } else {
-      weights[at] += kernel[i];
     }
+    count++;
   }
-  return { dy: Int32Array.from(dy), dx: Int32Array.from(dx), weights: Float64Array.from(weights) };
+  into.count = count;
+  return into;
+}
+
+/** motionBlurTapsInto as typed arrays of exactly the taps. */
+export function motionBlurTaps(radius: number, sigma: number, angleDegrees: number): MotionBlurTaps {
+  const { count, dy, dx, weights } = motionBlurTapsInto(radius, sigma, angleDegrees, newTapList());
+  return { dy: Int32Array.from(dy.slice(0, count)), dx: Int32Array.from(dx.slice(0, count)), weights: Float64Array.from(weights.slice(0, count)) };
 }
 
 /**
- * A motion blur of one image, ready to run row by row: the edge-padded image and, per tap (padded with zero-weight
- * taps to a multiple of four), its row shift, its column offset in the padded row and its weight.
+ * A motion blur of one image, ready to run row by row: the edge-padded image and, per tap, its row shift, its column
+ * offset in the padded row and its weight. One plan object
+ * is reused by every call (apply is synchronous and a realm runs one call at a time); its arrays only grow, and the
+ * first `count` taps and `rowLength` row values are the valid ones.
  */
 interface MotionBlurPlan {
-  readonly padded: number[];
+  padded: number[];
   /** Values per padded row. */
-  readonly stride: number;
-  readonly height: number;
-  readonly rowLength: number;
+  stride: number;
+  height: number;
+  rowLength: number;
+  /** Taps in use. */
+  count: number;
   readonly dy: number[];
   readonly columnOffset: number[];
   readonly weights: number[];
   /** Per tap, where the current output row reads in `padded` (filled by blurRow). */
   readonly offset: number[];
-  /** The current output row, width * channels values (filled by blurRow). */
-  readonly row: number[];
+  /** The current output row, rowLength values (filled by blurRow). */
+  row: number[];
 }
+
+const plan: MotionBlurPlan = { padded: [], stride: 0, height: 0, rowLength: 0, count: 0, dy: [], columnOffset: [], weights: doubles(0), offset: [], row: doubles(0) };
+
+/** The tap list of the motion_blur corruption (reused). */
+const ownTaps = newTapList();
 
 /**
  * The plan for HWC `values` (height x width x channels): the image is copied into a plain array (reused by the next
- * call: apply is synchronous and a realm runs one call at a time), each row with as many edge pixels on the left and
- * right as the taps shift columns.
+ * call), each row with as many edge pixels on the left and right as the taps shift columns.
  */
-function motionBlurPlan(values: ArrayLike<number>, height: number, width: number, channels: number, taps: MotionBlurTaps): MotionBlurPlan {
-  const real = taps.weights.length;
-  const count = (real + 3) & ~3;
+function motionBlurPlan(values: ArrayLike<number>, height: number, width: number, channels: number, taps: TapList): MotionBlurPlan {
+  const count = taps.count;
   let left = 0;
   let right = 0;
-  for (let t = 0; t < real; t++) {
+  for (let t = 0; t < count; t++) {
     left = Math.max(left, -taps.dx[t]);
     right = Math.max(right, taps.dx[t]);
   }
@@ -187,68 +239,112 @@ function motionBlurPlan(values: ArrayLike<number>, height: number, width: number
     for (let p = base; p < start; p += channels) for (let c = 0; c < channels; c++) padded[p + c] = padded[start + c];
     for (let p = end; p < base + stride; p += channels) for (let c = 0; c < channels; c++) padded[p + c] = padded[end - channels + c];
   }
-  const dy: number[] = [];
-  const columnOffset: number[] = [];
-  const offset: number[] = [];
-  const weights = doubles(count);
-  for (let t = 0; t < count; t++) {
-    // The padding taps read the first tap's pixel with weight 0.
-    const k = t < real ? t : 0;
-    dy.push(taps.dy[k]);
-    columnOffset.push((left + taps.dx[k]) * channels);
+  const { dy, columnOffset, offset, weights } = plan;
+  while (dy.length < count) {
+    dy.push(0);
+    columnOffset.push(0);
     offset.push(0);
-    weights[t] = t < real ? taps.weights[t] : 0;
+    weights.push(0.5);
   }
-  return { padded, stride, height, rowLength, dy, columnOffset, weights, offset, row: doubles(rowLength) };
+  for (let t = 0; t < count; t++) {
+    dy[t] = taps.dy[t];
+    columnOffset[t] = (left + taps.dx[t]) * channels;
+    weights[t] = taps.weights[t];
+  }
+  if (plan.row.length < rowLength) plan.row = doubles(rowLength);
+  plan.padded = padded;
+  plan.stride = stride;
+  plan.height = height;
+  plan.rowLength = rowLength;
+  plan.count = count;
+  return plan;
 }
 
-// acc[i] = (acc[i] +) w0 * P[o0 + i] + w1 * P[o1 + i] + ..., added left to right, for taps t .. t + 3 or t + 7 of the
-// offsets o and weights w (copied to locals first, so the loop reads nothing else).
+// acc[i] = (acc[i] +) w0 * P[o0 + i] + w1 * P[o1 + i] + ..., added left to right for i < n, for taps t, t .. t + 1,
+// ..., t .. t + 7 of the offsets o and weights w (copied to locals first, so the loop reads nothing else).
 
-function set4(acc: number[], P: number[], o: number[], w: number[], t: number): void {
+function set1(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
+  const o0 = o[t];
+  const w0 = w[t];
+  for (let i = 0; i < n; i++) acc[i] = w0 * P[o0 + i];
+}
+
+function add1(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
+  const o0 = o[t];
+  const w0 = w[t];
+  for (let i = 0; i < n; i++) acc[i] = acc[i] + w0 * P[o0 + i];
+}
+
+function add2(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
+  const [o0, o1] = [o[t], o[t + 1]];
+  const [w0, w1] = [w[t], w[t + 1]];
+  for (let i = 0; i < n; i++) acc[i] = acc[i] + w0 * P[o0 + i] + w1 * P[o1 + i];
+}
+
+function add3(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
+  const [o0, o1, o2] = [o[t], o[t + 1], o[t + 2]];
+  const [w0, w1, w2] = [w[t], w[t + 1], w[t + 2]];
+  for (let i = 0; i < n; i++) acc[i] = acc[i] + w0 * P[o0 + i] + w1 * P[o1 + i] + w2 * P[o2 + i];
+}
+
+function set4(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
   const [o0, o1, o2, o3] = [o[t], o[t + 1], o[t + 2], o[t + 3]];
   const [w0, w1, w2, w3] = [w[t], w[t + 1], w[t + 2], w[t + 3]];
-  for (let i = 0; i < acc.length; i++) acc[i] = w0 * P[o0 + i] + w1 * P[o1 + i] + w2 * P[o2 + i] + w3 * P[o3 + i];
+  for (let i = 0; i < n; i++) acc[i] = w0 * P[o0 + i] + w1 * P[o1 + i] + w2 * P[o2 + i] + w3 * P[o3 + i];
 }
 
-function add4(acc: number[], P: number[], o: number[], w: number[], t: number): void {
+function add4(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
   const [o0, o1, o2, o3] = [o[t], o[t + 1], o[t + 2], o[t + 3]];
   const [w0, w1, w2, w3] = [w[t], w[t + 1], w[t + 2], w[t + 3]];
-  for (let i = 0; i < acc.length; i++) acc[i] = acc[i] + w0 * P[o0 + i] + w1 * P[o1 + i] + w2 * P[o2 + i] + w3 * P[o3 + i];
+  for (let i = 0; i < n; i++) acc[i] = acc[i] + w0 * P[o0 + i] + w1 * P[o1 + i] + w2 * P[o2 + i] + w3 * P[o3 + i];
 }
 
-function set8(acc: number[], P: number[], o: number[], w: number[], t: number): void {
+function set8(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
   const [o0, o1, o2, o3, o4, o5, o6, o7] = [o[t], o[t + 1], o[t + 2], o[t + 3], o[t + 4], o[t + 5], o[t + 6], o[t + 7]];
   const [w0, w1, w2, w3, w4, w5, w6, w7] = [w[t], w[t + 1], w[t + 2], w[t + 3], w[t + 4], w[t + 5], w[t + 6], w[t + 7]];
-  for (let i = 0; i < acc.length; i++) {
+  for (let i = 0; i < n; i++) {
     const first4 = w0 * P[o0 + i] + w1 * P[o1 + i] + w2 * P[o2 + i] + w3 * P[o3 + i];
     acc[i] = first4 + w4 * P[o4 + i] + w5 * P[o5 + i] + w6 * P[o6 + i] + w7 * P[o7 + i];
   }
 }
 
-function add8(acc: number[], P: number[], o: number[], w: number[], t: number): void {
+function add8(acc: number[], n: number, P: number[], o: number[], w: number[], t: number): void {
   const [o0, o1, o2, o3, o4, o5, o6, o7] = [o[t], o[t + 1], o[t + 2], o[t + 3], o[t + 4], o[t + 5], o[t + 6], o[t + 7]];
   const [w0, w1, w2, w3, w4, w5, w6, w7] = [w[t], w[t + 1], w[t + 2], w[t + 3], w[t + 4], w[t + 5], w[t + 6], w[t + 7]];
-  for (let i = 0; i < acc.length; i++) {
+  for (let i = 0; i < n; i++) {
     const first4 = acc[i] + w0 * P[o0 + i] + w1 * P[o1 + i] + w2 * P[o2 + i] + w3 * P[o3 + i];
     acc[i] = first4 + w4 * P[o4 + i] + w5 * P[o5 + i] + w6 * P[o6 + i] + w7 * P[o7 + i];
   }
 }
 
-/** Output row y of the blur into plan.row (float64, tap order), which is returned. */
+/** Output row y of the blur into plan.row (float64, tap order; the first rowLength values), which is returned. */
 function blurRow(plan: MotionBlurPlan, y: number): number[] {
-  const { padded, stride, dy, columnOffset, weights, offset, row } = plan;
-  const count = weights.length;
+  const { padded, stride, dy, columnOffset, weights, offset, row, count, rowLength: n } = plan;
   const lastRow = plan.height - 1;
   for (let t = 0; t < count; t++) {
     const r = y + dy[t];
     offset[t] = (r < 0 ? 0 : r > lastRow ? lastRow : r) * stride + columnOffset[t];
   }
-  let t = 8;
-  if (count >= 8) set8(row, padded, offset, weights, 0);
-  else set4(row, padded, offset, weights, 0);
-  for (; t + 8 <= count; t += 8) add8(row, padded, offset, weights, t);
-  if (t < count) add4(row, padded, offset, weights, t);
+  let t: number;
+  if (count >= 8) {
+    set8(row, n, padded, offset, weights, 0);
+    t = 8;
+  } else if (count >= 4) {
+    set4(row, n, padded, offset, weights, 0);
+    t = 4;
+  } else {
+    set1(row, n, padded, offset, weights, 0);
+    t = 1;
+  }
+  for (; t + 8 <= count; t += 8) add8(row, n, padded, offset, weights, t);
+  if (t + 4 <= count) {
+    add4(row, n, padded, offset, weights, t);
+    t += 4;
+  }
+  const rest = count - t;
+  if (rest === 3) add3(row, n, padded, offset, weights, t);
+  else if (rest === 2) add2(row, n, padded, offset, weights, t);
+  else if (rest === 1) add1(row, n, padded, offset, weights, t);
   return row;
 }
 
@@ -264,7 +360,8 @@ export function motionBlurHWC(
   taps: MotionBlurTaps,
   out: Float64Array = new Float64Array(values.length),
 ): Float64Array {
-  const plan = motionBlurPlan(values, height, width, channels, taps);
+  const list: TapList = { count: taps.weights.length, dy: Array.from(taps.dy), dx: Array.from(taps.dx), weights: Array.from(taps.weights) };
+  const plan = motionBlurPlan(values, height, width, channels, list);
   const rowLength = width * channels;
   for (let y = 0; y < height; y++) {
     const row = blurRow(plan, y);
@@ -292,6 +389,14 @@ function q16Byte(v: number): number {
   return q >= 65535 ? 255 : q > 0 ? Math.imul(q, 65281) >>> 24 : 0;
 }
 
+/**
+ * q16Byte of a blurred value 0 <= v <= 255 * (the sum of the weights: 1 up to rounding), as every motion-blur sum of
+ * bytes is: q = floor(257 v + 0.5) is then 0 .. 65535, where (q * 65281) >>> 24 needs neither of q16Byte's clamps.
+ */
+export function blurredByte(v: number): number {
+  return Math.imul(Math.floor(v * 257 + 0.5), 65281) >>> 24;
+}
+
 /** The radius and sigma for an image: sigma * s and max(1, round(radius * s)) with s = spatialScale. */
 export function scaledMotionParameters(radius: number, sigma: number, scale: number): { radius: number; sigma: number } {
   return { radius: Math.max(1, Math.round(radius * scale)), sigma: sigma * scale };
@@ -307,7 +412,7 @@ export const motionBlur: Corruption = {
     const { radius, sigma } = scaledMotionParameters(radius0, sigma0, spatialScale(image, context.preset));
     const angle = MOTION_BLUR_ANGLE[0] + (MOTION_BLUR_ANGLE[1] - MOTION_BLUR_ANGLE[0]) * context.random.next();
     const { height, width, channels, pixels } = image;
-    const plan = motionBlurPlan(pixels, height, width, channels, motionBlurTaps(radius, sigma, angle));
+    const plan = motionBlurPlan(pixels, height, width, channels, motionBlurTapsInto(radius, sigma, angle, ownTaps));
     const rowLength = width * channels;
     const out = new Uint8Array(pixels.length);
     // Bytes are written four at a time (as the padded copy reads them).
@@ -317,10 +422,10 @@ export const motionBlur: Corruption = {
       const row = blurRow(plan, y);
       const o = y * rowLength;
       for (let i = 0; i < whole; i += 4) {
-        const word = q16Byte(row[i]) | (q16Byte(row[i + 1]) << 8) | (q16Byte(row[i + 2]) << 16) | (q16Byte(row[i + 3]) << 24);
+        const word = blurredByte(row[i]) | (blurredByte(row[i + 1]) << 8) | (blurredByte(row[i + 2]) << 16) | (blurredByte(row[i + 3]) << 24);
         outBytes.setUint32(o + i, word, true);
       }
-      for (let i = whole; i < rowLength; i++) out[o + i] = q16Byte(row[i]);
+      for (let i = whole; i < rowLength; i++) out[o + i] = blurredByte(row[i]);
     }
     return { height, width, channels, pixels: out };
   },
