@@ -43,7 +43,12 @@ async function main(): Promise<void> {
   await benchCorruptions(log);
   log('');
   log('== (b) pipeline throughput (executePlan) vs raw inference ==');
+  // The pipeline runs two busy threads; when the host runs others on our cores, two threads get less than twice
+  // the work of one, and the pipeline's ratio to one-thread inference drops with it. Printed before and after.
+  const probeLine = (when: string, p: { one: number; all: number }) => log(`CPU probe ${when}: ${all} threads did ${fmt(p.all / p.one, 2)}x the work of 1 thread.`);
+  probeLine('before (b)', await cpuProbe(all));
   await benchPipeline(log);
+  probeLine('after (b)', await cpuProbe(all));
   log('');
   log('== (c) memory over N and 4N samples ==');
   benchMemory(log);
