@@ -41,6 +41,11 @@
 // nothing carries over; images and kernels too large for that take the channel-by-channel sums). The last blur
 // writes the bytes row by row. Against the x / 255 float path this changes only rounding (~1e-15 relative, far
 // below the kernel sum's distance from 1, >= 5e-10 for the published kernels): byte-identical on every image tried.
+// Small disks (reach <= 2, no fold terms: every CIFAR kernel at CIFAR sizes) take `filterSmallDiskBytes`: the disk
+// sums are exact integers however they are added, so they come from a padded copy (or, for a single cell or a 3x3
+// square / plus without blur, straight from the bytes) instead of prefix sums, and the two blurs and the byte
+// conversion run in one sweep; each value is computed by the same expressions in the same order as the general
+// path, so the bytes are the same. The kernel of the last call is remembered ahead of the cache's string key.
 import type { Corruption, CorruptionContext, Image } from '../../types';
 import { checkImage, parameterFor, type PresetParameters, spatialScale, UNIT } from './common';
 
@@ -109,9 +114,24 @@ export function diskGeometry(publishedRadius: number, scale = 1): { radius: numb
  * larger (radius, alias sigma, grid and anti-aliasing kernel scaled, see the header). Cached; must not be modified.
  */
 export function diskKernel(publishedRadius: number, publishedAliasBlur: number, scale = 1): DiskKernel {
+  // The last call's kernel first: a corruption run asks for the same one again and again, and the cache key
+  // (a string made from three doubles) costs more than a small image's filter steps.
+  if (lastKernel && publishedRadius === lastRadius && publishedAliasBlur === lastAliasBlur && scale === lastScale) return lastKernel;
   const key = `${publishedRadius}/${publishedAliasBlur}/${scale}`;
-  const cached = diskCache.get(key);
-  if (cached) return cached;
+  const kernel = diskCache.get(key) ?? buildDiskKernel(publishedRadius, publishedAliasBlur, scale, key);
+  lastRadius = publishedRadius;
+  lastAliasBlur = publishedAliasBlur;
+  lastScale = scale;
+  lastKernel = kernel;
+  return kernel;
+}
+
+let lastRadius = 0;
+let lastAliasBlur = 0;
+let lastScale = 0;
+let lastKernel: DiskKernel | undefined;
+
+function buildDiskKernel(publishedRadius: number, publishedAliasBlur: number, scale: number, key: string): DiskKernel {
   const { radius, half, blurSize } = diskGeometry(publishedRadius, scale);
   const aliasBlur = publishedAliasBlur * scale;
   const size = 2 * half + 1;
@@ -179,7 +199,15 @@ interface DiskPlan {
   readonly factor: number;
   /** For a kernel that is a single cell (radius < 1, negligible anti-aliasing): its value, else 0. */
   readonly identity: number;
+  /** The second pass's taps with the float32-sum factor, on values (x / 255) and on bytes (also taking the 1 / 255). */
+  readonly valueTaps: Float64Array;
+  readonly byteTaps: Float64Array;
+  /** Whether bytes go through filterSmallDiskBytes: no fold terms or leftover taps, reach <= SMALL_REACH, not identity. */
+  readonly small: boolean;
 }
+
+/** The largest reach of filterSmallDiskBytes (the disk fits in 5x5: every published CIFAR kernel up to scale 1.5). */
+const SMALL_REACH = 2;
 
 const planByKernel = new WeakMap<DiskKernel, DiskPlan>();
 
@@ -291,6 +319,10 @@ function buildDiskPlan(publishedRadius: number, publishedAliasBlur: number, scal
   for (let i = 0; i < kernel.values.length; i++) float32Sum += kernel.values[i];
   let reach = 0;
   for (const v of [...rowList, ...foldJ, ...foldW, ...points]) reach = Math.max(reach, Math.abs(v));
+  const factor = float32Sum / exactSum;
+  // One cell and no blur: the output is value * centre tap, exactly as the direct filter computes it (a prefix
+  // difference would not give the value back to the last bit, and here every output sits on a grey level).
+  const identity = rowList.length === 2 && rowList[1] === 0 && g === 0 ? kernel.values[half * n + half] : 0;
   return {
     reach,
     g,
@@ -301,10 +333,11 @@ function buildDiskPlan(publishedRadius: number, publishedAliasBlur: number, scal
     foldWeight: Float64Array.from(foldWeight),
     points: Int32Array.from(points),
     pointWeight: Float64Array.from(pointWeight),
-    factor: float32Sum / exactSum,
-    // One cell and no blur: the output is value * centre tap, exactly as the direct filter computes it (a prefix
-    // difference would not give the value back to the last bit, and here every output sits on a grey level).
-    identity: rowList.length === 2 && rowList[1] === 0 && g === 0 ? kernel.values[half * n + half] : 0,
+    factor,
+    identity,
+    valueTaps: taps.map((t) => t * factor * 1),
+    byteTaps: taps.map((t) => t * factor * (1 / 255)),
+    small: identity === 0 && foldJ.length === 0 && points.length === 0 && reach <= SMALL_REACH,
   };
 }
 
@@ -633,7 +666,7 @@ function filterDiskPlan(
     }
   }
   // The float32-sum factor (and from bytes the 1 / 255) folded into the taps of the second pass.
-  const scaled = taps.map((t) => t * factor * unitScale);
+  const scaled = pixels ? plan.byteTaps : plan.valueTaps;
   const vertical = scratch(5, dsRow);
   for (let y = 0; y < height; y++) {
     // Blur along y, plus the row fold terms (blurred along x below with everything else).
@@ -658,6 +691,314 @@ function filterDiskPlan(
       for (let i = 0; i < rowLength; i++) result[at + i] += weight * (prefix[base + C + i] - prefix[base + i]);
     }
     if (bytes) toBytes(result, out as Uint8Array, o, rowLength);
+  }
+}
+
+/**
+ * The plan from bytes for a small disk (plan.small: every published CIFAR kernel at CIFAR sizes). The disk sums are
+ * exact integers in byte units whichever way they are added up, so instead of prefix sums they are summed directly:
+ * straight from the bytes for a single cell with g = 1 (cellBlurToBytes) or a 3x3 square / plus with g = 0
+ * (squareOrPlusToBytes), else on the reflect-101 padded image (nothing to sum for a single cell: its sums are the
+ * padded image itself; smallDiskSums otherwise). The two blurs are filterDiskPlan's, with the same expressions in
+ * the same order (blurLine; blurRowToBytes, or both fused in fusedBlurToBytes), so the bytes are identical.
+ */
+function filterSmallDiskBytes(pixels: Uint8Array, height: number, width: number, C: number, plan: DiskPlan, out: Uint8Array): void {
+  const { reach, g, rows, taps, byteTaps } = plan;
+  const cell = rows.length === 2 && rows[1] === 0;
+  if (cell && g === 1) {
+    cellBlurToBytes(pixels, height, width, C, taps, byteTaps, out);
+    return;
+  }
+  if (g === 0 && reach === 1) {
+    // rows dy = -1, 0, 1 with half-widths w, 1, w: w = 0 a plus, w = 1 a 3x3 square.
+    squareOrPlusToBytes(pixels, height, width, C, rows[1] === 1, taps[0], byteTaps[0], out);
+    return;
+  }
+  const pad = reach + g;
+  const row = (width + 2 * pad) * C;
+  const total = (height + 2 * pad) * row;
+  const padded = scratch(10, total);
+  padBytes(pixels, height, width, C, pad, padded);
+  const ds = cell ? padded : smallDiskSums(padded, row, C, reach, total, rows);
+  if (g <= 2) {
+    fusedBlurToBytes(ds, row, pad, height, width, C, taps, byteTaps, g, out);
+    return;
+  }
+  // Blur along y, all output rows (padded rows pad .. pad + height - 1, the whole padded width) in one sweep.
+  const vertical = scratch(11, height * row);
+  blurLine(vertical, 0, ds, pad * row, row, height * row, taps, g, false);
+  const rowLength = width * C;
+  for (let y = 0; y < height; y++) blurRowToBytes(vertical, y * row + pad * C, C, rowLength, byteTaps, g, out, y * rowLength);
+}
+
+/**
+ * fusedBlurToBytes for a single-cell disk and g = 1 (CIFAR severities 1 to 3, and 4 at 28x28), straight from the
+ * bytes: the disk sums are the pixels themselves, so the three rows around y (reflect-101) and the columns -1 and
+ * width (reflected to 1 and width - 2) are read from `pixels`, with no padded copy. Same expressions, same values.
+ */
+function cellBlurToBytes(pixels: Uint8Array, height: number, width: number, C: number, taps: Float64Array, byteTaps: Float64Array, out: Uint8Array): void {
+  const c0 = taps[1];
+  const c1 = taps[2];
+  const s0 = byteTaps[1];
+  const s1 = byteTaps[2];
+  const rowLength = width * C;
+  const left = reflect101(-1, width) * C;
+  const right = reflect101(width, width) * C;
+  for (let y = 0; y < height; y++) {
+    const above = reflect101(y - 1, height) * rowLength;
+    const here = y * rowLength;
+    const below = reflect101(y + 1, height) * rowLength;
+    for (let c = 0; c < C; c++) {
+      let before = c0 * pixels[here + left + c] + c1 * (pixels[above + left + c] + pixels[below + left + c]);
+      let centre = c0 * pixels[here + c] + c1 * (pixels[above + c] + pixels[below + c]);
+      let o = here + c; // the output has the input's layout
+      for (let j = C + c; j < rowLength; j += C, o += C) {
+        const after = c0 * pixels[here + j] + c1 * (pixels[above + j] + pixels[below + j]);
+        const x = s0 * centre + s1 * (before + after);
+        out[o] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+        before = centre;
+        centre = after;
+      }
+      const j = right + c;
+      const after = c0 * pixels[here + j] + c1 * (pixels[above + j] + pixels[below + j]);
+      const x = s0 * centre + s1 * (before + after);
+      out[o] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+    }
+  }
+}
+
+/**
+ * The plan from bytes for a 3x3 square or plus-shaped disk without anti-aliasing blur (g = 0; CIFAR severity 5 at
+ * CIFAR sizes), straight from the bytes: the disk sum d (an exact integer) from rolling column sums of the three
+ * rows around y (reflect-101, columns -1 and width reflected), and the output s0 * (c0 * d), the value
+ * fusedBlurToBytes computes for g = 0.
+ */
+function squareOrPlusToBytes(pixels: Uint8Array, height: number, width: number, C: number, square: boolean, c0: number, s0: number, out: Uint8Array): void {
+  const rowLength = width * C;
+  const left = reflect101(-1, width) * C;
+  const right = reflect101(width, width) * C;
+  for (let y = 0; y < height; y++) {
+    const above = reflect101(y - 1, height) * rowLength;
+    const here = y * rowLength;
+    const below = reflect101(y + 1, height) * rowLength;
+    for (let c = 0; c < C; c++) {
+      // Column sums (rows y - 1 .. y + 1) and centre-row values at x - 1, x.
+      let columnBefore = pixels[above + left + c] + pixels[here + left + c] + pixels[below + left + c];
+      let column = pixels[above + c] + pixels[here + c] + pixels[below + c];
+      let valueBefore = pixels[here + left + c];
+      let value = pixels[here + c];
+      for (let x = 0; x < width; x++) {
+        const j = x + 1 < width ? (x + 1) * C + c : right + c;
+        const valueAfter = pixels[here + j];
+        const columnAfter = pixels[above + j] + valueAfter + pixels[below + j];
+        const d = square ? columnBefore + column + columnAfter : column + valueBefore + valueAfter;
+        const v = s0 * (c0 * d);
+        out[here + x * C + c] = (v > 1 ? 255 : v > 0 ? v * 255 : 0) | 0; // the output has the input's layout
+        columnBefore = column;
+        column = columnAfter;
+        valueBefore = value;
+        value = valueAfter;
+      }
+    }
+  }
+}
+
+/** The byte image, reflect-101 padded by `pad` pixels on every side, as doubles (rows (width + 2 pad) * C long). */
+function padBytes(pixels: Uint8Array, height: number, width: number, C: number, pad: number, padded: Float64Array): void {
+  const rowLength = width * C;
+  const row = rowLength + 2 * pad * C;
+  for (let y = 0; y < height; y++) {
+    const src = y * rowLength;
+    const base = (y + pad) * row;
+    const at = base + pad * C;
+    for (let i = 0; i < rowLength; i++) padded[at + i] = pixels[src + i];
+    for (let x = 1; x <= pad; x++) {
+      const left = src + reflect101(-x, width) * C;
+      const right = src + reflect101(width - 1 + x, width) * C;
+      for (let c = 0; c < C; c++) {
+        padded[at - x * C + c] = pixels[left + c];
+        padded[at + (width - 1 + x) * C + c] = pixels[right + c];
+      }
+    }
+  }
+  for (let y = 0; y < pad; y++) {
+    const top = (reflect101(y - pad, height) + pad) * row;
+    padded.copyWithin(y * row, top, top + row);
+    const bottom = (reflect101(height + y, height) + pad) * row;
+    padded.copyWithin((height + pad + y) * row, bottom, bottom + row);
+  }
+}
+
+/**
+ * The disk sums (exact integers) at every position of the padded grid at least `reach` from its border (elsewhere,
+ * and in the columns that wrap around a row end, content undefined). A three-row disk (reach 1) is summed in one
+ * sweep; larger ones take first the span sums of each half-width w up to the largest,
+ * spans[w][k] = spans[w - 1][k] + padded[k - w C] + padded[k + w C], then the disk's rows added.
+ */
+function smallDiskSums(padded: Float64Array, row: number, C: number, reach: number, total: number, rows: Int32Array): Float64Array {
+  if (rows.length === 6) {
+    // Three rows (dy = -1 .. 1, half-widths w, 1, w): a plus (w = 0) or a 3x3 square (w = 1), summed in one sweep.
+    const ds = scratch(11 + SMALL_REACH + 1, total);
+    const from = row + C;
+    for (let k = from; k < total - from; k++) {
+      const column = padded[k - row] + padded[k] + padded[k + row];
+      ds[k] =
+        rows[1] === 0
+          ? column + (padded[k - C] + padded[k + C])
+          : column + (padded[k - row - C] + padded[k - C] + padded[k + row - C]) + (padded[k - row + C] + padded[k + C] + padded[k + row + C]);
+    }
+    return ds;
+  }
+  let widest = 0;
+  for (let r = 1; r < rows.length; r += 2) widest = Math.max(widest, rows[r]);
+  const spans = [padded];
+  for (let w = 1; w <= widest; w++) {
+    const previous = spans[w - 1];
+    const sums = scratch(11 + w, total);
+    const off = w * C;
+    for (let k = reach * C; k < total - reach * C; k++) sums[k] = previous[k] + (padded[k - off] + padded[k + off]);
+    spans.push(sums);
+  }
+  const ds = scratch(11 + SMALL_REACH + 1, total);
+  const from = reach * row + reach * C;
+  // One sweep for five rows (dy = -2 .. 2), row by row otherwise.
+  if (rows.length === 10) {
+    const r0 = spans[rows[5]];
+    const r1 = spans[rows[3]];
+    const r2 = spans[rows[1]];
+    const row2 = 2 * row;
+    for (let k = from; k < total - from; k++) ds[k] = r0[k] + (r1[k - row] + r1[k + row]) + (r2[k - row2] + r2[k + row2]);
+    return ds;
+  }
+  for (let r = 0; r < rows.length; r += 2) {
+    const sums = spans[rows[r + 1]];
+    const off = rows[r] * row;
+    if (r === 0) for (let k = from; k < total - from; k++) ds[k] = sums[k + off];
+    else for (let k = from; k < total - from; k++) ds[k] += sums[k + off];
+  }
+  return ds;
+}
+
+/**
+ * Both blurs and toBytes in one sweep for g <= 2, on the disk sums `ds` (padded grid, rows `row` long, output
+ * (0, 0) at padded (pad, pad)): along each output row and channel, the column blurs (blurLine's expression with
+ * `taps`) of the 2g + 1 columns around x are kept in locals, one new per step, and combined along x by blurRowToBytes'
+ * expression (with `byteTaps`). The values are exactly the separate passes' ones, without the intermediate plane.
+ */
+function fusedBlurToBytes(
+  ds: Float64Array,
+  row: number,
+  pad: number,
+  height: number,
+  width: number,
+  C: number,
+  taps: Float64Array,
+  byteTaps: Float64Array,
+  g: number,
+  out: Uint8Array,
+): void {
+  const rowLength = width * C;
+  const row2 = 2 * row;
+  const C2 = 2 * C;
+  if (g === 0) {
+    const c0 = taps[0];
+    const s0 = byteTaps[0];
+    for (let y = 0; y < height; y++) {
+      const o = y * rowLength;
+      const mid = (y + pad) * row + pad * C;
+      for (let i = 0; i < rowLength; i++) {
+        const x = s0 * (c0 * ds[mid + i]);
+        out[o + i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+      }
+    }
+    return;
+  }
+  if (g === 1) {
+    const c0 = taps[1];
+    const c1 = taps[2];
+    const s0 = byteTaps[1];
+    const s1 = byteTaps[2];
+    for (let y = 0; y < height; y++) {
+      const mid = (y + pad) * row + pad * C;
+      for (let c = 0; c < C; c++) {
+        let k = mid + c - C;
+        let before = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]);
+        k += C;
+        let centre = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]);
+        for (let o = y * rowLength + c; o < (y + 1) * rowLength; o += C) {
+          k += C;
+          const after = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]);
+          const x = s0 * centre + s1 * (before + after);
+          out[o] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+          before = centre;
+          centre = after;
+        }
+      }
+    }
+    return;
+  }
+  const c0 = taps[2];
+  const c1 = taps[3];
+  const c2 = taps[4];
+  const s0 = byteTaps[2];
+  const s1 = byteTaps[3];
+  const s2 = byteTaps[4];
+  for (let y = 0; y < height; y++) {
+    const mid = (y + pad) * row + pad * C;
+    for (let c = 0; c < C; c++) {
+      let k = mid + c - C2;
+      let before2 = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]) + c2 * (ds[k - row2] + ds[k + row2]);
+      k += C;
+      let before = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]) + c2 * (ds[k - row2] + ds[k + row2]);
+      k += C;
+      let centre = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]) + c2 * (ds[k - row2] + ds[k + row2]);
+      k += C;
+      let after = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]) + c2 * (ds[k - row2] + ds[k + row2]);
+      for (let o = y * rowLength + c; o < (y + 1) * rowLength; o += C) {
+        k += C;
+        const after2 = c0 * ds[k] + c1 * (ds[k - row] + ds[k + row]) + c2 * (ds[k - row2] + ds[k + row2]);
+        const x = s0 * centre + s1 * (before + after) + s2 * (before2 + after2);
+        out[o] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+        before2 = before;
+        before = centre;
+        centre = after;
+        after = after2;
+      }
+    }
+  }
+}
+
+/**
+ * blurLine along x (step C, no add) fused with toBytes: out[o + i] = the uint8 of the symmetric blur of
+ * src[mid + i], i < length, each value computed by the same expression as blurLine's.
+ */
+function blurRowToBytes(src: Float64Array, mid: number, C: number, length: number, taps: Float64Array, g: number, out: Uint8Array, o: number): void {
+  const centre = taps[g];
+  if (g === 0) {
+    for (let i = 0; i < length; i++) {
+      const x = centre * src[mid + i];
+      out[o + i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+    }
+  } else if (g === 1) {
+    const t1 = taps[2];
+    for (let i = 0; i < length; i++) {
+      const x = centre * src[mid + i] + t1 * (src[mid - C + i] + src[mid + C + i]);
+      out[o + i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+    }
+  } else if (g === 2) {
+    const t1 = taps[3];
+    const t2 = taps[4];
+    const C2 = 2 * C;
+    for (let i = 0; i < length; i++) {
+      const x = centre * src[mid + i] + t1 * (src[mid - C + i] + src[mid + C + i]) + t2 * (src[mid - C2 + i] + src[mid + C2 + i]);
+      out[o + i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+    }
+  } else {
+    for (let i = 0; i < length; i++) {
+      let x = centre * src[mid + i];
+      for (let k = 1; k <= g; k++) x += taps[g + k] * (src[mid - k * C + i] + src[mid + k * C + i]);
+      out[o + i] = (x > 1 ? 255 : x > 0 ? x * 255 : 0) | 0;
+    }
   }
 }
 
@@ -746,7 +1087,9 @@ export const defocusBlur: Corruption = {
     const kernel = diskKernel(radius, aliasBlur, spatialScale(image, context.preset));
     const plan = planByKernel.get(kernel);
     const out = new Uint8Array(pixels.length);
-    if (plan) {
+    if (plan?.small) {
+      filterSmallDiskBytes(pixels, height, width, channels, plan, out);
+    } else if (plan) {
       // Through the plan, from the bytes straight to the bytes.
       filterDiskPlan(EMPTY, pixels, height, width, channels, plan, out);
     } else {
