@@ -27,11 +27,14 @@
 // the reference's scipy differ (gaussian_blur shows the same).
 //
 // Speed: each blur goes from bytes to bytes (gaussianBlurBytes), the x / 255 conversion and the clip-and-truncate
-// done inside its two passes. Kernels of radius <= 4 (every published sigma but imagenet severity 5's) are padded
-// with zero taps to radius 4: axis 0 walks down each column with the nine window values in locals (one new value
-// per output), axis 1 along each row two outputs per step. Radius 5 .. 8 is padded to 8 and computes four outputs
-// per sweep from the 20 values they read; longer kernels (only on images larger than the nominal size) go through
-// gaussianFilterRows. The zero taps add +0 to non-negative sums, so all of these give gaussianFilterHWC's bits.
+// done inside its two passes; what depends on sigma alone (kernel, padded taps) is built once per sigma (blurPlan).
+// Kernels of radius 1 and 2 (the cifar preset at 32x32 and below) have passes of their own: axis 0 walks down each
+// column with the window values in locals (one new value per output), axis 1 along each row likewise (RGB rows
+// of radius 2 all three channels per step). Radius 3 .. 4 is padded with zero taps to radius 4 (same walks, nine
+// values; axis 1 two outputs per step), radius 5 .. 8 to 8, computing four outputs per sweep from the 20 values
+// they read; longer kernels (only on images larger than the nominal size) go through gaussianFilterRows. The zero
+// taps add +0 to non-negative sums, so all of these give gaussianFilterHWC's bits. The shuffle has a grey loop of
+// its own and keeps each draw next to its copy (see glassShuffle).
 //
 // Other image sizes (spatialScale s = min(height, width) / nominal side): sigma -> sigma * s, delta (a shift in
 // pixels) -> max(1, round(delta * s)); iterations are a count and stay. Images need at least 2 * delta + 1 rows
@@ -71,23 +74,20 @@ export const GLASS_BLUR_MIN_SIDE = 3;
  * dx = k mod 2 delta - delta, dy = floor(k / 2 delta) - delta).
  */
 export function glassShuffle(pixels: Uint8Array, height: number, width: number, channels: number, delta: number, iterations: number, random: RandomSource): void {
-  const side = 2 * delta;
-  const pairs = side * side;
-  // Source offset (in values) of each of the (2 delta)^2 draws.
-  const offsets = new Int32Array(pairs);
-  for (let k = 0; k < pairs; k++) {
-    const dx = (k % side) - delta;
-    const dy = Math.floor(k / side) - delta;
-    offsets[k] = (dy * width + dx) * channels;
-  }
+  const pairs = 4 * delta * delta;
+  const offsets = shuffleOffsets(delta, width, channels);
   const rowLength = width * channels;
   for (let it = 0; it < iterations; it++) {
     for (let h = height - delta; h > delta; h--) {
       const rowEnd = h * rowLength + (width - delta) * channels; // pixel (h, width - delta)
       const rowStart = h * rowLength + delta * channels; // pixel (h, delta), not visited
-      if (channels === 3) {
+      // The draws stay interleaved with the copies: the generator's steps are a chain of dependent operations,
+      // and the copies run in their shadow (drawing a row's offsets first and copying after was slower).
+      if (channels === 1) {
+        for (let to = rowEnd; to > rowStart; to--) pixels[to] = pixels[to + offsets[(random.next() * pairs) | 0]]; // u * pairs is in [0, pairs): | 0 is floor
+      } else if (channels === 3) {
         for (let to = rowEnd; to > rowStart; to -= 3) {
-          const from = to + offsets[(random.next() * pairs) | 0]; // u * pairs is in [0, pairs): | 0 is floor
+          const from = to + offsets[(random.next() * pairs) | 0];
           pixels[to] = pixels[from];
           pixels[to + 1] = pixels[from + 1];
           pixels[to + 2] = pixels[from + 2];
@@ -100,6 +100,25 @@ export function glassShuffle(pixels: Uint8Array, height: number, width: number, 
       }
     }
   }
+}
+
+/** Reused by shuffleOffsets up to delta 16 (images up to ~900 px with the imagenet preset). */
+const offsetTable = new Int32Array(1024);
+
+/**
+ * Source offset (in values) of each of the (2 delta)^2 draws k: (dy * width + dx) * channels. Returns the
+ * module-level offsetTable, refilled (valid until the next call), or a new array for larger deltas.
+ */
+function shuffleOffsets(delta: number, width: number, channels: number): Int32Array {
+  const side = 2 * delta;
+  const pairs = side * side;
+  const offsets = pairs <= offsetTable.length ? offsetTable : new Int32Array(pairs);
+  for (let k = 0; k < pairs; k++) {
+    const dx = (k % side) - delta;
+    const dy = Math.floor(k / side) - delta;
+    offsets[k] = (dy * width + dx) * channels;
+  }
+  return offsets;
 }
 
 /**
@@ -121,6 +140,177 @@ function clampedRows(height: number, rowLength: number, reach: number): Int32Arr
   const rowAt = new Int32Array(height + 2 * reach);
   for (let j = 0; j < rowAt.length; j++) rowAt[j] = Math.min(Math.max(j - reach, 0), height - 1) * rowLength;
   return rowAt;
+}
+
+/**
+ * Axis 0 of the filter for kernels of radius 1, from bytes (x / 255 through `unit`) into `plane`, whose rows are
+ * rowLength + 2 * channels long (the values start 1 pixel in; the margins are filled by horizontalReach1). One
+ * column at a time, down the rows, the three window values kept in locals: centre * x + (x[-1] + x[+1]) * w1.
+ */
+function verticalReach1(src: Uint8Array, plane: Float64Array, height: number, width: number, channels: number, taps: Float64Array, unit: Float64Array): void {
+  const rowLength = width * channels;
+  const planeRow = rowLength + 2 * channels;
+  const c0 = taps[0];
+  const w1 = taps[1];
+  const lastRow = (height - 1) * rowLength;
+  const secondRow = Math.min(1, height - 1) * rowLength;
+  for (let i = 0; i < rowLength; i++) {
+    let m1 = unit[src[i]]; // row -1 is row 0 ('nearest')
+    let x0 = m1;
+    // The next row to read (y + 1), which stops at the last row.
+    let at = secondRow + i;
+    const last = lastRow + i;
+    for (let y = 0, to = channels + i; y < height; y++, to += planeRow) {
+      const p1 = unit[src[at]];
+      if (at < last) at += rowLength;
+      plane[to] = c0 * x0 + (m1 + p1) * w1;
+      m1 = x0;
+      x0 = p1;
+    }
+  }
+}
+
+/**
+ * Axis 1 of the filter for kernels of radius 1, from `plane` (see verticalReach1; its right margin is filled here
+ * with the last pixel, 'nearest') to bytes: np.uint8(np.clip(x, 0, 1) * 255). One channel of one row at a time.
+ */
+function horizontalReach1(plane: Float64Array, dst: Uint8Array, height: number, width: number, channels: number, taps: Float64Array): void {
+  const C = channels;
+  const rowLength = width * C;
+  const planeRow = rowLength + 2 * C;
+  const c0 = taps[0];
+  const w1 = taps[1];
+  for (let y = 0; y < height; y++) {
+    const b = y * planeRow;
+    for (let c = 0; c < C; c++) {
+      // The window starts on pixel 0 twice ('nearest'); the right margin holds the last pixel.
+      let m1 = plane[b + C + c];
+      let x0 = m1;
+      plane[b + C + rowLength + c] = plane[b + rowLength + c];
+      for (let at = b + 2 * C + c, to = y * rowLength + c, end = to + rowLength; to < end; at += C, to += C) {
+        const p1 = plane[at];
+        const v = c0 * x0 + (m1 + p1) * w1;
+        dst[to] = (v > 1 ? 255 : v > 0 ? v * 255 : 0) | 0;
+        m1 = x0;
+        x0 = p1;
+      }
+    }
+  }
+}
+
+/**
+ * Axis 0 for kernels of radius 2 (see verticalReach1), the rows of `plane` rowLength + 2 * 2 * channels long:
+ * centre * x + (x[-2] + x[+2]) * w2 + (x[-1] + x[+1]) * w1.
+ */
+function verticalReach2(src: Uint8Array, plane: Float64Array, height: number, width: number, channels: number, taps: Float64Array, unit: Float64Array): void {
+  const rowLength = width * channels;
+  const planeRow = rowLength + 4 * channels;
+  const c0 = taps[0];
+  const w1 = taps[1];
+  const w2 = taps[2];
+  const lastRow = (height - 1) * rowLength;
+  const secondRow = Math.min(1, height - 1) * rowLength;
+  const thirdRow = Math.min(2, height - 1) * rowLength;
+  for (let i = 0; i < rowLength; i++) {
+    let m2 = unit[src[i]]; // rows -2 and -1 are row 0 ('nearest')
+    let m1 = m2;
+    let x0 = m2;
+    let p1 = unit[src[secondRow + i]];
+    // The next row to read (y + 2), which stops at the last row.
+    let at = thirdRow + i;
+    const last = lastRow + i;
+    for (let y = 0, to = 2 * channels + i; y < height; y++, to += planeRow) {
+      const p2 = unit[src[at]];
+      if (at < last) at += rowLength;
+      plane[to] = c0 * x0 + (m2 + p2) * w2 + (m1 + p1) * w1;
+      m2 = m1;
+      m1 = x0;
+      x0 = p1;
+      p1 = p2;
+    }
+  }
+}
+
+/** Axis 1 for kernels of radius 2 (see verticalReach2 and horizontalReach1), to bytes. */
+function horizontalReach2(plane: Float64Array, dst: Uint8Array, height: number, width: number, channels: number, taps: Float64Array): void {
+  const C = channels;
+  const rowLength = width * C;
+  const planeRow = rowLength + 4 * C;
+  const c0 = taps[0];
+  const w1 = taps[1];
+  const w2 = taps[2];
+  for (let y = 0; y < height; y++) {
+    const b = y * planeRow;
+    if (C === 3) {
+      horizontalReach2Rgb(plane, dst, b, y * rowLength, width, c0, w1, w2);
+      continue;
+    }
+    for (let c = 0; c < C; c++) {
+      // The window starts on pixel 0 three times ('nearest'); the right margin holds the last pixel twice.
+      const first = plane[b + 2 * C + c];
+      const final = plane[b + rowLength + C + c];
+      plane[b + 2 * C + rowLength + c] = final;
+      plane[b + 3 * C + rowLength + c] = final;
+      let m2 = first;
+      let m1 = first;
+      let x0 = first;
+      let p1 = plane[b + 3 * C + c];
+      for (let at = b + 4 * C + c, to = y * rowLength + c, end = to + rowLength; to < end; at += C, to += C) {
+        const p2 = plane[at];
+        const v = c0 * x0 + (m2 + p2) * w2 + (m1 + p1) * w1;
+        dst[to] = (v > 1 ? 255 : v > 0 ? v * 255 : 0) | 0;
+        m2 = m1;
+        m1 = x0;
+        x0 = p1;
+        p1 = p2;
+      }
+    }
+  }
+}
+
+/**
+ * One row of horizontalReach2 for RGB, the three channels in one loop (a third of the steps): the row's values
+ * start at plane[b + 6], its outputs at dst[o].
+ */
+function horizontalReach2Rgb(plane: Float64Array, dst: Uint8Array, b: number, o: number, width: number, c0: number, w1: number, w2: number): void {
+  const rowLength = 3 * width;
+  // The window starts on pixel 0 three times ('nearest'); the right margin holds the last pixel twice.
+  let r0 = plane[b + 6];
+  let g0 = plane[b + 7];
+  let b0 = plane[b + 8];
+  for (let k = 0; k < 6; k++) plane[b + 6 + rowLength + k] = plane[b + 3 + rowLength + (k % 3)];
+  let rm2 = r0;
+  let gm2 = g0;
+  let bm2 = b0;
+  let rm1 = r0;
+  let gm1 = g0;
+  let bm1 = b0;
+  let rp1 = plane[b + 9];
+  let gp1 = plane[b + 10];
+  let bp1 = plane[b + 11];
+  for (let at = b + 12, to = o, end = o + rowLength; to < end; at += 3, to += 3) {
+    const rp2 = plane[at];
+    const gp2 = plane[at + 1];
+    const bp2 = plane[at + 2];
+    const vr = c0 * r0 + (rm2 + rp2) * w2 + (rm1 + rp1) * w1;
+    const vg = c0 * g0 + (gm2 + gp2) * w2 + (gm1 + gp1) * w1;
+    const vb = c0 * b0 + (bm2 + bp2) * w2 + (bm1 + bp1) * w1;
+    dst[to] = (vr > 1 ? 255 : vr > 0 ? vr * 255 : 0) | 0;
+    dst[to + 1] = (vg > 1 ? 255 : vg > 0 ? vg * 255 : 0) | 0;
+    dst[to + 2] = (vb > 1 ? 255 : vb > 0 ? vb * 255 : 0) | 0;
+    rm2 = rm1;
+    gm2 = gm1;
+    bm2 = bm1;
+    rm1 = r0;
+    gm1 = g0;
+    bm1 = b0;
+    r0 = rp1;
+    g0 = gp1;
+    b0 = bp1;
+    rp1 = rp2;
+    gp1 = gp2;
+    bp1 = bp2;
+  }
 }
 
 /**
@@ -477,25 +667,56 @@ export function gaussianFilterRows(
   return out;
 }
 
+/** What a blur needs besides the image: the kernel, its radius and (radius 1 .. 8) its half padded to `reach`. */
+interface BlurPlan {
+  readonly kernel: Float64Array;
+  readonly radius: number;
+  /** 1, 2, 4 or 8: the passes used (0 for one tap, -1 for gaussianFilterRows). */
+  readonly reach: number;
+  /** paddedTaps(kernel, reach) (the kernel itself when reach <= 0, unused). */
+  readonly taps: Float64Array;
+}
+
+/** Plans by sigma, built once (a few sigmas per preset and image size); cleared when it grows past MAX_PLANS. */
+const plans = new Map<number, BlurPlan>();
+const MAX_PLANS = 64;
+
+function blurPlan(sigma: number): BlurPlan {
+  let plan = plans.get(sigma);
+  if (!plan) {
+    const kernel = gaussianKernel1d(sigma);
+    const radius = (kernel.length - 1) >> 1;
+    const reach = radius === 0 ? 0 : radius <= 2 ? radius : radius <= 4 ? 4 : radius <= 8 ? 8 : -1;
+    plan = { kernel, radius, reach, taps: reach > 0 ? paddedTaps(kernel, reach) : kernel };
+    if (plans.size >= MAX_PLANS) plans.clear();
+    plans.set(sigma, plan);
+  }
+  return plan;
+}
+
 /**
  * np.uint8(np.clip(gaussian(src / 255, sigma), 0, 1) * 255) (the gaussian of gaussianFilterRows, bit for bit) from
- * uint8 HWC `src` into `dst` (another array). Kernels of radius <= 4 and <= 8 go through the specialised passes
- * (padded with zero taps: as in gaussianFilterRows, adding +0 changes no sum), longer ones through
- * gaussianFilterRows.
+ * uint8 HWC `src` into `dst` (another array), `plan` = blurPlan(sigma). Kernels of radius 1 and 2 have passes of
+ * their own, radius 3 .. 4 and 5 .. 8 go through the passes padded with zero taps to 4 and 8 (as in
+ * gaussianFilterRows, adding +0 changes no sum), longer ones through gaussianFilterRows.
  */
-export function gaussianBlurBytes(src: Uint8Array, dst: Uint8Array, height: number, width: number, channels: number, kernel: Float64Array): void {
-  const radius = (kernel.length - 1) >> 1;
+export function gaussianBlurBytes(src: Uint8Array, dst: Uint8Array, height: number, width: number, channels: number, plan: BlurPlan): void {
+  const { kernel, reach, taps } = plan;
   const unit = UNIT; // a local: an imported binding read in a hot loop can cost a getter call per read
-  if (radius === 0) {
+  if (reach === 0) {
     // One tap (sigma < 0.125 px): both passes multiply by it.
     oneTap(src, dst, kernel[0], unit);
     return;
   }
-  if (radius <= 8) {
-    const reach = radius <= 4 ? 4 : 8;
-    const taps = paddedTaps(kernel, reach);
+  if (reach > 0) {
     const plane = scratchFloat64('glass_blur.plane', height * (width + 2 * reach) * channels);
-    if (reach === 4) {
+    if (reach === 1) {
+      verticalReach1(src, plane, height, width, channels, taps, unit);
+      horizontalReach1(plane, dst, height, width, channels, taps);
+    } else if (reach === 2) {
+      verticalReach2(src, plane, height, width, channels, taps, unit);
+      horizontalReach2(plane, dst, height, width, channels, taps);
+    } else if (reach === 4) {
       verticalReach4(src, plane, height, width, channels, taps, unit);
       horizontalReach4(plane, dst, height, width, channels, taps);
     } else {
@@ -552,13 +773,13 @@ export const glassBlur: Corruption = {
     const scale = spatialScale(image, context.preset);
     const sigma = sigma0 * scale;
     const delta = Math.max(1, Math.round(delta0 * scale));
-    const kernel = gaussianKernel1d(sigma);
+    const plan = blurPlan(sigma);
     // np.uint8(x * 255) of the first blur: x is in [0, 1] (up to rounding), so clipping changes nothing.
     const shuffled = scratchUint8('glass_blur.shuffled', pixels.length);
-    gaussianBlurBytes(pixels, shuffled, height, width, channels, kernel);
+    gaussianBlurBytes(pixels, shuffled, height, width, channels, plan);
     glassShuffle(shuffled, height, width, channels, delta, iterations, context.random);
     const out = new Uint8Array(pixels.length);
-    gaussianBlurBytes(shuffled, out, height, width, channels, kernel);
+    gaussianBlurBytes(shuffled, out, height, width, channels, plan);
     return { height, width, channels, pixels: out };
   },
 };
