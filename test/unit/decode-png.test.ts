@@ -10,7 +10,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { InputError } from '../../src/server/engine/errors';
 import { decodeImageFile } from '../../src/server/engine/data/decode-image';
-import { decodePngFast } from '../../src/server/engine/data/decode-png';
+import { decodePngFast, tableCrc32 } from '../../src/server/engine/data/decode-png';
 
 const CIFAR = path.join(__dirname, '..', '..', 'examples', 'cifar-synth', 'data', 'test');
 
@@ -378,6 +378,17 @@ describe('decodePngFast: undefined, so that sharp decides', () => {
     };
     assert.ok(decodePngFast(rows(0, 0), format), 'the file of rows() itself decodes when left intact');
     for (const [name, bytes] of Object.entries(cases)) assert.equal(decodePngFast(bytes, format), undefined, name);
+  });
+
+  it('the CRC-32 computed here (Node before 20.15) equals the test\'s own and zlib\'s, on chunks of every length up to 300 and a large one', () => {
+    let seed = 7;
+    const bytes = Uint8Array.from({ length: 70000 }, () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24));
+    const zlibCrc = (require('node:zlib') as { crc32?: (d: Uint8Array) => number }).crc32;
+    for (const [start, end] of [...Array.from({ length: 301 }, (_, n) => [n % 13, (n % 13) + n]), [5, 70000]]) {
+      const expected = crc32(bytes.subarray(start, end));
+      assert.equal(tableCrc32(bytes, start, end), expected, `bytes ${start}..${end}`);
+      if (zlibCrc) assert.equal(zlibCrc(bytes.subarray(start, end)) >>> 0, expected, `zlib, bytes ${start}..${end}`);
+    }
   });
 
   it('decodeImageFile: a truncated PNG still ends in the InputError of the sharp path', async () => {

@@ -8,6 +8,7 @@
 //  - every chunk's CRC is right, the zlib stream inflates to exactly the image data with nothing left over, and
 //    there is no PLTE, tRNS, iCCP or other chunk outside a short list known not to change sharp's output.
 // Anything else gives undefined (never an exception) and the caller decodes with sharp, which also reports errors.
+import * as zlib from 'node:zlib';
 import { inflateSync, type ZlibOptions } from 'node:zlib';
 import type { PixelFormat } from './decode-image';
 
@@ -49,8 +50,17 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
+/** zlib's CRC-32 (Node >= 20.15): the same value, 5-10x faster than the table loop (0.8 against 7.5 us on a 3 KB chunk). */
+const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** CRC-32 (ISO 3309, as in PNG chunks) of bytes[start, end). */
 function crc32(bytes: Uint8Array, start: number, end: number): number {
+  if (zlibCrc32) return zlibCrc32(bytes.subarray(start, end)) >>> 0;
+  return tableCrc32(bytes, start, end);
+}
+
+/** crc32 computed here, byte by byte (Node before 20.15 has no zlib.crc32). */
+export function tableCrc32(bytes: Uint8Array, start: number, end: number): number {
   let c = -1;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ -1) >>> 0;
