@@ -18,6 +18,10 @@
 // 32-bit words, the name hashed with FNV-1a over its UTF-16 code units, two lanes with different seeds for a
 // 64-bit key) and expands the key into the 128-bit state with splitmix32. Changing any input gives an
 // unrelated stream.
+//
+// Bulk draws: Xoshiro128.fillNext / fillNormal (and the fillNext / fillNormal functions, which fall back to one
+// call per value for any other RandomSource) give exactly the values, in the same order, and the final state of
+// the same number of next() / normal() calls; they only keep the state in local variables while they loop.
 import type { RandomSource } from '../types';
 
 const TWO_POW_32 = 4294967296;
@@ -235,6 +239,100 @@ export class Xoshiro128 implements RandomSource {
   poisson(lambda: number): number {
     return poisson(this, lambda);
   }
+
+  // ---- Bulk draws. Each fills out[offset .. offset + count) with exactly what `count` calls of the per-draw
+  // method would return, in order, and leaves the generator in the same state: only faster, because the state
+  // stays in local variables for the whole loop instead of being read and written back through the fields at
+  // every step. The xoshiro128** step is the one of nextUint32, inlined.
+
+  /** out[offset + k] = the k-th of `count` next() values (two outputs each). */
+  fillNext(out: Float64Array, count: number, offset = 0): void {
+    let s0 = this.s0 | 0; // | 0: int32 locals (the fields may hold heap numbers)
+    let s1 = this.s1 | 0;
+    let s2 = this.s2 | 0;
+    let s3 = this.s3 | 0;
+    for (let k = offset, end = offset + count; k < end; k++) {
+      let m = Math.imul(s1, 5);
+      const a = Math.imul((m << 7) | (m >>> 25), 9) >>> 5; // 27 bits
+      let n2 = s2 ^ s0;
+      let n3 = s3 ^ s1;
+      s2 = n2 ^ (s1 << 9);
+      s1 ^= n2;
+      s0 ^= n3;
+      s3 = (n3 << 11) | (n3 >>> 21);
+      m = Math.imul(s1, 5);
+      const b = Math.imul((m << 7) | (m >>> 25), 9) >>> 6; // 26 bits
+      n2 = s2 ^ s0;
+      n3 = s3 ^ s1;
+      s2 = n2 ^ (s1 << 9);
+      s1 ^= n2;
+      s0 ^= n3;
+      s3 = (n3 << 11) | (n3 >>> 21);
+      out[k] = (a * TWO_POW_26 + b) / TWO_POW_53;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
+  /**
+   * out[offset + k] = the k-th of `count` normal() values: the ziggurat's fast path inlined; a draw that misses it
+   * writes the state back and finishes in normalSlow (the same code as normal()'s), then reloads the state.
+   */
+  fillNormal(out: Float64Array, count: number, offset = 0): void {
+    let s0 = this.s0 | 0; // | 0: int32 locals (the fields may hold heap numbers)
+    let s1 = this.s1 | 0;
+    let s2 = this.s2 | 0;
+    let s3 = this.s3 | 0;
+    for (let k = offset, end = offset + count; k < end; k++) {
+      const m5 = Math.imul(s1, 5);
+      const u = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+      const n2 = s2 ^ s0;
+      const n3 = s3 ^ s1;
+      s2 = n2 ^ (s1 << 9);
+      s1 ^= n2;
+      s0 ^= n3;
+      s3 = (n3 << 11) | (n3 >>> 21);
+      const i = u & 255;
+      const z = (u >>> 9) * ZIG_W[i];
+      if (z < ZIG_X[i + 1]) {
+        out[k] = z * (1 - ((u >>> 7) & 2));
+        continue;
+      }
+      this.s0 = s0;
+      this.s1 = s1;
+      this.s2 = s2;
+      this.s3 = s3;
+      out[k] = this.normalSlow(i, z, (u & 256) !== 0);
+      s0 = this.s0 | 0;
+      s1 = this.s1 | 0;
+      s2 = this.s2 | 0;
+      s3 = this.s3 | 0;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+}
+
+/**
+ * out[offset + k] = the k-th of `count` random.next() values: Xoshiro128's bulk fillNext, or one next() call per
+ * value for any other source (the same values either way).
+ */
+export function fillNext(random: RandomSource, out: Float64Array, count: number, offset = 0): void {
+  if (random instanceof Xoshiro128) random.fillNext(out, count, offset);
+  else for (let k = offset, end = offset + count; k < end; k++) out[k] = random.next();
+}
+
+/**
+ * out[offset + k] = the k-th of `count` random.normal() values: Xoshiro128's bulk fillNormal, or one normal() call
+ * per value for any other source (the same values either way).
+ */
+export function fillNormal(random: RandomSource, out: Float64Array, count: number, offset = 0): void {
+  if (random instanceof Xoshiro128) random.fillNormal(out, count, offset);
+  else for (let k = offset, end = offset + count; k < end; k++) out[k] = random.normal();
 }
 
 /**

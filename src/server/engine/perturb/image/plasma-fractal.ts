@@ -12,13 +12,15 @@
 // Degenerate case: a map whose values are all equal (mapsize 1) would divide 0 by 0 (NaN in the reference); it
 // is returned as all zeros instead.
 // Implementation (same values bit for bit, same draws): the uniforms are drawn first, in order, into a scratch
-// array (in a tight loop of its own the generator runs faster than between the map's loads and stores); the
+// array with one bulk fillNext (in a tight loop of its own, state in locals, the generator runs faster than
+// between the map's loads and stores); the
 // wrap-around neighbours are found with bit masks (the side is a power of two); the minimum and maximum are
 // tracked while the values are generated, so the normalisation is one pass, (v - min) / (max - min). That equals
 // the reference's "subtract the minimum, then divide by the new maximum" bit for bit, because rounding is
 // monotonic: the largest (v - min) is exactly (max - min) rounded. `plasmaFractalRaw` leaves that last pass to the
 // caller (fog fuses it with its own per-pixel loop and skips the cropped-off part of the map).
 import type { RandomSource } from '../../types';
+import { fillNext } from '../random';
 import { scratchFloat64 } from './scratch';
 
 /** The smallest power of two >= n (n >= 1). */
@@ -57,7 +59,7 @@ export function plasmaFractalRaw(map: Float64Array, mapsize: number, wibbleDecay
   const size = n * n;
   if (map.length < size) throw new RangeError(`plasma fractal buffer too small: ${map.length} < ${size}`);
   const draws = scratchFloat64('plasma-draws', size);
-  for (let d = 0; d < size - 1; d++) draws[d] = random.next();
+  fillNext(random, draws, size - 1); // in bulk: the same values, in the same order, as one next() each
   let d = 0;
   const colMask = n - 1; // (column +- step) & colMask wraps around, as does (row offset +- rows) & indexMask
   const indexMask = size - 1;

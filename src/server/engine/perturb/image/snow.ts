@@ -15,9 +15,9 @@
 // once at the end) differs by 1-2 grey levels on up to 20% of the values.
 //
 // Random draws, in this order: the normals of the noise crop row by row (loc + scale * `context.random.normal()`,
-// numpy's formula), then one `next()` for the angle. Only the ceil(H / z) x ceil(W / z) centre crop of the
-// reference's H x W noise layer is ever used, so only that crop is drawn (same distribution, far fewer draws at
-// zoom 3-4.5).
+// numpy's formula; drawn in one bulk fillNormal, the same values in the same order), then one `next()` for the
+// angle. Only the ceil(H / z) x ceil(W / z) centre crop of the reference's H x W noise layer is ever used, so only
+// that crop is drawn (same distribution, far fewer draws at zoom 3-4.5).
 //
 // Other image sizes (spatialScale s = min(height, width) / nominal side): the motion blur's sigma -> sigma * s and
 // radius -> max(1, round(radius * s)) as in motion_blur; the zoom factor is the size of one noise cell in pixels,
@@ -31,9 +31,10 @@
 // blend weight) in loops specialised for 1 and 3 channels, the grey one quantising the layer as it goes. The zoom
 // plans, the blur kernels and all work arrays are cached or reused; hot loops use plain arrays (see motion-blur.ts).
 import type { Corruption, CorruptionContext, Image } from '../../types';
+import { fillNormal } from '../random';
 import { checkImage, parameterFor, type PresetParameters, spatialScale } from './common';
 import { blurredByte, motionBlurTapsInto, newTapList, scaledMotionParameters, type TapList } from './motion-blur';
-import { doubles, scratchDoubles } from './scratch';
+import { doubles, scratchDoubles, scratchFloat64 } from './scratch';
 import { clippedZoom } from './zoom-blur';
 
 /** (loc, scale, zoom, threshold, blur radius, blur sigma, blend). */
@@ -197,7 +198,9 @@ function drawFlakes(height: number, width: number, zoom: NoiseZoom, loc: number,
   const { cropHeight, cropWidth } = zoom;
   const cropLength = cropHeight * cropWidth;
   const noise = scratchDoubles('snow.noise', cropLength);
-  for (let i = 0; i < cropLength; i++) noise[i] = loc + scale * random.normal();
+  const normals = scratchFloat64('snow.normals', cropLength);
+  fillNormal(random, normals, cropLength); // the normals in bulk (same values, same order), then scaled
+  for (let i = 0; i < cropLength; i++) noise[i] = loc + scale * normals[i];
   if (zoom.identity) {
     for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) thresholdValue(noise[i], threshold, y, x, height, width);
     return;

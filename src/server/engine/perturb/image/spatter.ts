@@ -39,11 +39,13 @@
 // The 3x3 operators (Sobel, blurs, the relief kernel) and the Canny thresholds (gradient levels) stay as published.
 // Grey (1-channel) images get the colours' luminance: 0.299 R + 0.587 G + 0.114 B of (175, 238, 238) and
 // (63, 42, 20).
-// Random draws: H*W normals (context.random.normal(), loc + scale * z), nothing else.
+// Random draws: H*W normals (context.random.normal(), loc + scale * z, drawn in one bulk fillNormal: the same
+// values in the same order), nothing else.
 // Deviation: when the water layer ends up empty (max(m) = 0, no liquid above the threshold or no shading), the
 // reference divides 0 by 0 and returns an all-black image (NaN cast to uint8); we return the image unchanged.
 // Any image size works (1x1 included).
 import type { Corruption, CorruptionContext, Image, RandomSource } from '../../types';
+import { fillNormal } from '../random';
 import { checkImage, parameterFor, type PresetParameters, spatialScale } from './common';
 import { reflect101 } from './defocus-blur';
 import { gaussianKernel1d } from './gaussian-blur';
@@ -778,7 +780,9 @@ function blurredLiquid(ws: Workspace, random: RandomSource, loc: number, spread:
   const kernel = gaussianKernel1d(sigma);
   const radius = radiusOf(kernel);
   const noise = rowPaddedPlane('spatter.noise', height, width, radius);
-  for (let i = 0, at = radius * width; i < n; i++) noise[at + i] = loc + spread * random.normal();
+  const at = radius * width;
+  fillNormal(random, noise, n, at); // the normals in bulk (same values, same order), then scaled in place
+  for (let i = at, end = at + n; i < end; i++) noise[i] = loc + spread * noise[i];
   replicateEdgeRows(noise, height, width, radius);
   gaussianNearestPlane(noise, height, width, kernel, false, ws.liquid);
 }
