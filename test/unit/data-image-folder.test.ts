@@ -1,5 +1,5 @@
-// Tests of the image-folder data set loader: layout, order, decoding (PNG, JPEG, grey, RGB, resize)
-// and every error it reports.
+// Tests of the image-folder data set loader: layout, order, decoding (PNG, JPEG, grey, RGB, resize), decoding in
+// worker threads, and every error it reports.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { InputError } from '../../src/server/engine/errors';
 import { openImageFolderDataset } from '../../src/server/engine/data/image-folder-dataset';
 import { mapLimited } from '../../src/server/engine/data/map-limited';
+import { CorruptionPool } from '../../src/server/engine/run/corruption-pool';
 
 let root: string;
 before(async () => {
@@ -252,5 +253,71 @@ describe('openImageFolderDataset: errors', () => {
     const ds = await openImageFolderDataset(folder, RGB_4x4);
     await fs.rm(file);
     await rejectsWithDataError(ds.read([0]), 'data-image-unreadable', file);
+  });
+});
+
+describe('openImageFolderDataset: plain PNGs decoded in worker threads (the corruption pool as decoder)', () => {
+  let pool: CorruptionPool;
+  before(() => {
+    pool = CorruptionPool.create(1)!;
+    assert.ok(pool, 'a worker script is found');
+  });
+  after(async () => {
+    await pool.close();
+  });
+
+  it('gives the same samples as decoding here, the plain PNGs decoded by the worker and the rest here', async () => {
+    const folder = await newFolder();
+    await writeSolid(path.join(folder, 'cat', '0.png'), 4, 4, RED); // plain RGB PNG at the size: the worker's
+    await writeSolid(path.join(folder, 'cat', '1.jpg'), 4, 4, GREEN); // JPEG: here
+    await writeSolid(path.join(folder, 'cat', '2.png'), 4, 4, 120); // grey PNG asked for as RGB: the worker's
+    await writeSolid(path.join(folder, 'dog', '3.png'), 8, 6, BLUE); // needs a resize: here
+    const noise = new Uint8Array(4 * 4 * 3).map((_, i) => (i * 97 + 13) & 255);
+    await writeRaw(path.join(folder, 'dog', '4.png'), noise, 4, 4, 3); // the worker's
+    const ds = await openImageFolderDataset(folder, RGB_4x4);
+    const ids = [4, 0, 1, 2, 3, 0];
+    const here = await ds.read(ids);
+    const viaWorker = await ds.read(ids, { decoder: pool });
+    assert.deepEqual(viaWorker.map((s) => [s.id, s.label]), here.map((s) => [s.id, s.label]));
+    viaWorker.forEach((s, i) => assert.deepEqual(Array.from(s.image.pixels), Array.from(here[i].image.pixels), `sample ${s.id}`));
+    // Decoded by the worker: views into the shared buffer it wrote; the others were decoded in this thread.
+    const shared = viaWorker.map((s) => s.image.pixels.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual(shared, [true, true, false, true, false, false], 'ids 4, 0 and 2 by the worker; the repeated 0 is a copy of its own');
+    assert.notEqual(viaWorker[1].image.pixels, viaWorker[5].image.pixels, 'a repeated id gets its own pixels');
+    await ds.close();
+  });
+
+  it('every file of the cifar-synth demo decodes to the same bytes as here', async () => {
+    const demo = path.resolve(__dirname, '..', '..', 'examples', 'cifar-synth');
+    const labels = (await fs.readFile(path.join(demo, 'labels.txt'), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    const ds = await openImageFolderDataset(path.join(demo, 'data', 'test'), { height: 32, width: 32, channels: 3, labels });
+    const ids = Array.from({ length: ds.count }, (_, i) => i);
+    const here = await ds.read(ids);
+    const viaWorker = await ds.read(ids, { decoder: pool });
+    assert.equal(viaWorker.filter((s) => s.image.pixels.buffer instanceof SharedArrayBuffer).length, ds.count, 'all decoded by the worker');
+    viaWorker.forEach((s, i) => assert.deepEqual(Buffer.from(s.image.pixels), Buffer.from(here[i].image.pixels), `sample ${s.id}`));
+    await ds.close();
+  });
+
+  it('a corrupt or deleted file gets the same error as without the workers', async () => {
+    const folder = await newFolder();
+    await writeSolid(path.join(folder, 'cat', 'a.png'), 4, 4, RED);
+    const corrupt = path.join(folder, 'cat', 'b.png');
+    await fs.writeFile(corrupt, 'this is not a PNG');
+    const gone = path.join(folder, 'cat', 'c.png');
+    await writeSolid(gone, 4, 4, GREEN);
+    const ds = await openImageFolderDataset(folder, RGB_4x4);
+    await fs.rm(gone);
+    await rejectsWithDataError(ds.read([0, 1], { decoder: pool }), 'data-image-unreadable', corrupt, /corrupt/);
+    await rejectsWithDataError(ds.read([2, 0], { decoder: pool }), 'data-image-unreadable', gone);
+    assert.equal((await ds.read([0], { decoder: pool }))[0].image.pixels.buffer instanceof SharedArrayBuffer, true, 'the pool still works');
+  });
+
+  it('a pool without workers decodes nothing; a closed pool refuses', async () => {
+    const inThread = CorruptionPool.create(0)!;
+    assert.deepEqual(await inThread.decodeFiles(['/no/such/file.png'], { height: 4, width: 4, channels: 3 }), [undefined]);
+    const closing = CorruptionPool.create(1)!;
+    await closing.close();
+    await assert.rejects(closing.decodeFiles(['/no/such/file.png'], { height: 4, width: 4, channels: 3 }), /closed/);
   });
 });

@@ -27,8 +27,19 @@ export interface ImageDataset {
   readonly height: number;
   readonly width: number;
   readonly channels: number;
-  read(ids: readonly number[]): Promise<Sample[]>;
+  read(ids: readonly number[], options?: ReadOptions): Promise<Sample[]>;
   close(): Promise<void>;
+}
+
+/** How ImageDataset.read may do its work. Results never depend on it. */
+export interface ReadOptions {
+  /** Reads and decodes image files in other threads (the corruption pool's workers); data sets of files use it. */
+  readonly decoder?: ImageFileDecoder;
+}
+
+export interface ImageFileDecoder {
+  /** Per file, its image at `format`, or undefined for a file the caller must decode itself. */
+  decodeFiles(files: readonly string[], format: { readonly height: number; readonly width: number; readonly channels: number }): Promise<(Image | undefined)[]>;
 }
 
 /** A corruption applied to one image. Must be a pure function of (image, severity, rng draws). */

@@ -5,11 +5,12 @@
 // the labels' order, then file names within a folder (sorted by UTF-16 code units, locale-free).
 // Other entries (files of other types, nested folders, hidden entries such as .DS_Store) are skipped
 // and listed in `ignoredFiles`. Opening lists the files only; images are decoded on demand in read()
-// (see decode-image.ts for the conversion to the configured size and channels).
+// (see decode-image.ts for the conversion to the configured size and channels), plain PNGs in worker threads when
+// the caller offers a decoder (the corruption pool: see decode-png-files.ts).
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import type { ImageDataset, Sample } from '../types';
+import type { ImageDataset, ReadOptions, Sample } from '../types';
 import { decodeImageFile, type PixelFormat } from './decode-image';
 import { mapLimited } from './map-limited';
 
@@ -132,13 +133,16 @@ class ImageFolder implements ImageFolderDataset {
     this.channels = expected.channels;
   }
 
-  async read(ids: readonly number[]): Promise<Sample[]> {
+  async read(ids: readonly number[], options: ReadOptions = {}): Promise<Sample[]> {
     if (this.closed) throw new Error(`read from ${this.source} after close`);
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= this.count) throw new RangeError(`sample id ${id} is outside 0..${this.count - 1}`);
     }
     const distinct = [...new Set(ids)];
-    const images = await mapLimited(distinct, DECODE_CONCURRENCY, (id) =>
+    // The decoder (worker threads) takes the plain PNGs; every other file, and every error, goes the general way.
+    const decoded = options.decoder ? await options.decoder.decodeFiles(distinct.map((id) => this.files[id]), this.expected) : undefined;
+    const images = await mapLimited(distinct, DECODE_CONCURRENCY, async (id, k) =>
+      decoded?.[k] ??
       decodeImageFile(this.files[id], this.expected, {
         place: `sample ${id} (label '${this.expected.labels[this.labelIds[id]]}')`,
         configPath: DATA_PATH,

@@ -39,6 +39,7 @@ export interface CorruptionWorkerData {
  * is a SharedArrayBuffer (shared, not copied; the worker never writes into it) or a transferred ArrayBuffer.
  */
 export interface CorruptRequest extends CorruptionJob {
+  readonly kind: 'corrupt';
   readonly ids: readonly number[];
   readonly bounds: readonly number[];
   readonly sampleIds: readonly number[];
@@ -47,6 +48,26 @@ export interface CorruptRequest extends CorruptionJob {
   readonly rows?: { readonly buffer: SharedArrayBuffer; readonly input: InputSpec };
   /** Write the corrupted images into this buffer, at the offsets `images` has in its own (see packInto). */
   readonly out?: SharedArrayBuffer;
+}
+
+/**
+ * Main -> one worker: read and decode these image files (plain 8-bit PNGs at `format`'s size, see decode-png.ts)
+ * into `out`, file i at byte i * height * width * channels. Files that are not such PNGs, or cannot be read, are
+ * left to the main thread's general path (sharp, and the errors that name the file).
+ */
+export interface DecodeRequest {
+  readonly kind: 'decode';
+  readonly id: number;
+  readonly files: readonly string[];
+  readonly format: { readonly height: number; readonly width: number; readonly channels: number };
+  readonly out: SharedArrayBuffer;
+}
+
+/** Worker -> main: `decoded[i]` is 1 when file i of the request is in `out`, 0 when the main thread must decode it. */
+export interface DecodeReply {
+  readonly kind: 'decoded';
+  readonly id: number;
+  readonly decoded: Uint8Array;
 }
 
 /** The images of task k of a request: dims and offsets of its part of the batch. */
@@ -94,8 +115,12 @@ export type TaskResult =
 
 /** Worker -> main: the results of the tasks of one request that this worker claimed (one message per request). */
 export interface CorruptReply {
+  readonly kind: 'corrupted';
   readonly results: readonly TaskResult[];
 }
+
+export type WorkerRequest = CorruptRequest | DecodeRequest;
+export type WorkerReply = CorruptReply | DecodeReply;
 
 /** An error as plain data (structured-clone safe). */
 export interface WireError {

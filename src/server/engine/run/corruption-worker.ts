@@ -4,11 +4,13 @@
 // images through applyCorruption, so every image is seeded by (run seed, corruption, severity, sample id) exactly
 // as in the main thread; when asked, it also preprocesses them into the model's input rows (shared memory). The
 // corrupted images go back packed in a SharedArrayBuffer (never transferred: see below), one reply per request
-// for all the tasks it ran; an error goes back as data (an InputError keeps its details).
+// for all the tasks it ran; an error goes back as data (an InputError keeps its details). It also reads and decodes
+// batches of image files when asked (decode-png-files.ts), so that the inference thread does not.
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyCorruption } from '../perturb/image/registry';
 import type { Image } from '../types';
-import { fillRows, packImages, packInto, taskImages, toWireError, unpackImages, type CorruptionWorkerData, type CorruptReply, type CorruptRequest, type TaskResult } from './corruption-protocol';
+import { decodePngFilesInto } from '../data/decode-png-files';
+import { fillRows, packImages, packInto, taskImages, toWireError, unpackImages, type CorruptionWorkerData, type CorruptReply, type CorruptRequest, type DecodeReply, type DecodeRequest, type TaskResult, type WorkerRequest } from './corruption-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('corruption-worker must run in a worker thread');
@@ -47,10 +49,23 @@ async function run(request: CorruptRequest): Promise<TaskResult[]> {
   return results;
 }
 
-port.on('message', (request: CorruptRequest) => {
+/** Reads and decodes the request's files (the fast PNG path only; the main thread decodes the rest). */
+function decode(request: DecodeRequest): DecodeReply {
+  try {
+    return { kind: 'decoded', id: request.id, decoded: decodePngFilesInto(request.files, request.format, new Uint8Array(request.out)) };
+  } catch {
+    return { kind: 'decoded', id: request.id, decoded: new Uint8Array(request.files.length) }; // all left to the main thread
+  }
+}
+
+port.on('message', (request: WorkerRequest) => {
+  if (request.kind === 'decode') {
+    port.postMessage(decode(request));
+    return;
+  }
   void run(request).then((results) => {
     if (results.length === 0) return;
-    const reply: CorruptReply = { results };
+    const reply: CorruptReply = { kind: 'corrupted', results };
     port.postMessage(reply);
   });
 });

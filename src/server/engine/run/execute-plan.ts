@@ -4,7 +4,8 @@
 // Pipelined: the work is a sequence of steps (batch b, then 'clean' and each condition of the plan). Worker
 // threads (corruption-pool.ts) corrupt the next steps while this thread preprocesses and runs inference (one
 // onnxruntime session) on the current one; when this thread would wait for a step's images it runs queued
-// corruption tasks itself instead. The next batch is read while the current one is processed. At most
+// corruption tasks itself instead. The next batch is read while the current one is processed (with workers, they
+// also read and decode an image folder's plain PNGs: see ImageDataset.read's decoder). At most
 // 2 x (workers + 1) corrupted steps are scheduled ahead, so memory depends on the batch size and worker count,
 // never on the number of samples: per sample only its outcome bits are kept. With `workers: 0` everything runs in
 // this thread; by default a run starts in this thread and starts its workers only if it turns out long
@@ -285,7 +286,7 @@ export async function executePlan(plan: RunPlan, dataset: ImageDataset, model: C
     const kept = cleanPrefix !== undefined ? cache!.store.getSamples(cleanPrefix, ids) : undefined;
     const promise = kept
       ? Promise.resolve(kept)
-      : dataset.read(ids).then((samples) => {
+      : dataset.read(ids, pool.size > 0 ? { decoder: pool } : undefined).then((samples) => {
           if (cleanPrefix !== undefined) cache!.store.setSamples(cleanPrefix, samples);
           return samples;
         });
