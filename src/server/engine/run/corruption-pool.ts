@@ -17,6 +17,8 @@
 //   can come back preprocessed for the model too (`rows`), so that the inference thread only copies them.
 // - Each image is corrupted by applyCorruption seeded by (run seed, corruption, severity, sample id), so the
 //   output is byte-identical whatever the chunking, the worker count, who ran a task, or the batch size.
+// - The workers also read and decode image files for the data sets (`decodeFiles`: an image folder's plain PNGs),
+//   so that the thread that runs inference does not.
 // - Errors thrown in a worker come back as the same error (an InputError keeps kind, code, file, place,
 //   configPath and fix). A worker that dies rejects every unfinished task; the pool then refuses new work.
 // - An aborted signal withdraws that call's open tasks and rejects them with RunCancelled at once; `terminate()`
@@ -35,6 +37,7 @@ import type { Image } from '../types';
 import { RunCancelled } from './cancelled';
 import { fillRows, fromWireError, packImages, unpackImages, type CorruptionJob, type CorruptionWorkerData, type CorruptRequest, type DecodeRequest, type PackedImages, type RowsTarget, type WorkerReply } from './corruption-protocol';
 import type { InputSpec } from '../config/config';
+import type { PixelFormat } from '../data/decode-image';
 
 export type { CorruptionJob } from './corruption-protocol';
 
@@ -100,7 +103,7 @@ interface Scheduled {
 /** A `decodeFiles` call waiting for its worker. */
 interface Decoding {
   readonly count: number;
-  readonly format: DecodeRequest['format'];
+  readonly format: PixelFormat;
   readonly out: SharedArrayBuffer;
   readonly resolve: (images: (Image | undefined)[]) => void;
   readonly reject: (error: Error) => void;
@@ -245,7 +248,7 @@ export class CorruptionPool {
    * the error). With no workers nothing is decoded (all undefined). Keeps the inference thread free of file reading
    * and PNG decoding (measured: ~4% of it on the cifar-synth demo).
    */
-  decodeFiles(files: readonly string[], format: DecodeRequest['format']): Promise<(Image | undefined)[]> {
+  decodeFiles(files: readonly string[], format: PixelFormat): Promise<(Image | undefined)[]> {
     if (this.closed || this.failure) return Promise.reject(this.failure ?? new Error('the corruption pool is closed'));
     if (this.workers.length === 0 || files.length === 0) return Promise.resolve(files.map(() => undefined));
     const out = new SharedArrayBuffer(files.length * format.height * format.width * format.channels);

@@ -4,6 +4,7 @@
 import { InputError, type InputErrorDetails } from '../errors';
 import { preprocessBatch } from '../model/preprocess';
 import type { InputSpec } from '../config/config';
+import type { PixelFormat } from '../data/decode-image';
 import type { Image, ParameterPreset } from '../types';
 
 /** One corruption at one severity, applied with the run's preset and seed. */
@@ -59,7 +60,7 @@ export interface DecodeRequest {
   readonly kind: 'decode';
   readonly id: number;
   readonly files: readonly string[];
-  readonly format: { readonly height: number; readonly width: number; readonly channels: number };
+  readonly format: PixelFormat;
   readonly out: SharedArrayBuffer;
 }
 
