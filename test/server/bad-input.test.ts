@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import {
   DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification,
@@ -177,6 +178,29 @@ test('a CIFAR-10-C folder that lacks files is an error on data.path naming them'
   const d = configDiagnostics().find((x) => x.code === 'pregenerated-missing')!;
   assert.equal(textOf(text, d), '"CIFAR-10-C"');
   assert.match(messageOf(d), /lacks gaussian_noise\.npy, gaussian_blur\.npy/);
+  await save(original);
+  await server.waitForDiagnostics(() => configDiagnostics().length === 0, 30_000, 'no diagnostics');
+});
+
+test('unreadable images in an image folder are one error on data.path: the first named with its place, the others counted', async () => {
+  const images = path.join(folder, 'imgs');
+  const grey = (value: number) => sharp(Buffer.alloc(28 * 28, value), { raw: { width: 28, height: 28, channels: 1 } }).png();
+  await fs.mkdir(path.join(images, 'Trouser'), { recursive: true });
+  await fs.mkdir(path.join(images, 'Dress'), { recursive: true });
+  await grey(40).toFile(path.join(images, 'Trouser', 'a.png'));
+  await fs.writeFile(path.join(images, 'Trouser', 'b.png'), 'not a PNG');
+  await grey(200).toFile(path.join(images, 'Dress', 'c.png'));
+  await fs.writeFile(path.join(images, 'Dress', 'd.png'), 'not a PNG either');
+  const text = original.replace('"data": { "format": "npy", "x": "data/x.npy", "y": "data/y.npy" }', '"data": { "format": "imagefolder", "path": "imgs" }');
+  assert.notEqual(text, original);
+  await save(text);
+  await server.waitForDiagnostics(() => configDiagnostics().some((d) => d.code === 'data-image-unreadable'), 30_000, 'data-image-unreadable');
+  const d = configDiagnostics().find((x) => x.code === 'data-image-unreadable')!;
+  assert.equal(d.severity, DiagnosticSeverity.Error);
+  assert.equal(textOf(text, d), '"imgs"');
+  assert.match(messageOf(d), /cannot read the image b\.png: .*; 1 more of the 4 images read with it cannot be read either: d\.png/);
+  assert.match(messageOf(d), /sample 1 \(label 'Trouser'\)/);
+  assert.equal(server.process.exitCode, null, 'the server is still running');
   await save(original);
   await server.waitForDiagnostics(() => configDiagnostics().length === 0, 30_000, 'no diagnostics');
 });

@@ -160,3 +160,18 @@ test('the fixed-batch model (batch of 1) runs', async () => {
   assert.equal(code, 0, stderr);
   assert.match(stdout, /clean\s+\d+\.\d%/);
 });
+
+test('unreadable images in an image folder exit 2: the first named with its place and fix, the others read with it counted', async () => {
+  const synth = await copyWorkspace(path.join(REPO_ROOT, 'examples', 'cifar-synth'));
+  try {
+    const ring = path.join(synth, 'data', 'test', 'ring');
+    for (const name of (await fs.readdir(ring)).slice(0, 10)) await fs.writeFile(path.join(ring, name), `not a PNG: ${name}`);
+    const { code, stderr } = cli(['run', '--smoke'], synth);
+    assert.equal(code, 2, `exit code; stderr: ${stderr}`);
+    assert.match(stderr, /ring[\\/]\d{4}\.png \(sample \d+ \(label 'ring'\)\): cannot read the image \d{4}\.png: .*; \d+ more of the \d+ images read with it cannot be read either: \d{4}\.png/);
+    assert.match(stderr, /Fix: the file is corrupt or not really a PNG\/JPEG/);
+    assert.doesNotMatch(stderr, /internal error/);
+  } finally {
+    await removeWorkspace(synth);
+  }
+});

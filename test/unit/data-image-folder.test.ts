@@ -234,6 +234,36 @@ describe('openImageFolderDataset: errors', () => {
     await rejectsWithDataError(ds.read([1]), 'data-image-unreadable', corrupt, /corrupt/);
   });
 
+  it('several unreadable images: the first is named with its place, the others counted and named', async () => {
+    const folder = await newFolder();
+    const names = ['0.png', '1.png', '2.png', '3.png', '4.png', '5.png', '6.png', '7.png', '8.png', '9.png'];
+    const bad = new Set(['1.png', '3.png', '4.png', '5.png', '6.png', '7.png', '9.png']);
+    for (const name of names) {
+      const file = path.join(folder, 'cat', name);
+      if (bad.has(name)) {
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(file, `not an image: ${name}`);
+      } else {
+        await writeSolid(file, 4, 4, RED);
+      }
+    }
+    const ds = await openImageFolderDataset(folder, RGB_4x4);
+    const first = path.join(folder, 'cat', '1.png');
+    // Asked for in another order: the first failing file is the first in the order asked.
+    await rejectsWithDataError(ds.read([0, 3, 1, 2]), 'data-image-unreadable', path.join(folder, 'cat', '3.png'), /; 1 more of the 4 images read with it cannot be read either: 1\.png /);
+    await rejectsWithDataError(ds.read([0, 1, 2, 3, 4, 5]), 'data-image-unreadable', first, /; 3 more of the 6 images read with it cannot be read either: 3\.png, 4\.png, 5\.png /);
+    const all = names.map((_, i) => i);
+    await assert.rejects(ds.read(all), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.details.file, first);
+      assert.equal(error.details.place, "sample 1 (label 'cat')");
+      assert.match(error.message, /^cannot read the image 1\.png: .*; 6 more of the 10 images read with it cannot be read either: 3\.png, 4\.png, 5\.png, 6\.png, 7\.png and 1 more$/);
+      return true;
+    });
+    // One failure keeps its own message.
+    await assert.rejects(ds.read([0, 1]), (error: unknown) => error instanceof InputError && !error.message.includes('more of the'));
+  });
+
   it('a truncated JPEG names the file', async () => {
     const folder = await newFolder();
     const good = path.join(root, 'whole.jpg');
@@ -310,6 +340,7 @@ describe('openImageFolderDataset: plain PNGs decoded in worker threads (the corr
     await fs.rm(gone);
     await rejectsWithDataError(ds.read([0, 1], { decoder: pool }), 'data-image-unreadable', corrupt, /corrupt/);
     await rejectsWithDataError(ds.read([2, 0], { decoder: pool }), 'data-image-unreadable', gone);
+    await rejectsWithDataError(ds.read([0, 1, 2], { decoder: pool }), 'data-image-unreadable', corrupt, /; 1 more of the 3 images read with it cannot be read either: c\.png /);
     assert.equal((await ds.read([0], { decoder: pool }))[0].image.pixels.buffer instanceof SharedArrayBuffer, true, 'the pool still works');
   });
 

@@ -98,6 +98,19 @@ export async function openImageFolderDataset(folder: string, expected: ImageFold
   return new ImageFolder(folder, files, Int32Array.from(labelIds), expected, ignoredFiles);
 }
 
+/**
+ * The error for the files of one read that cannot be decoded: the first one's (its file, place and fix), its
+ * message extended with how many of the files read together fail too, naming up to five of them.
+ */
+function unreadableImages(failures: readonly { readonly k: number; readonly error: InputError }[], files: readonly string[]): InputError {
+  const sorted = [...failures].sort((a, b) => a.k - b.k);
+  const first = sorted[0].error;
+  if (sorted.length === 1) return first;
+  const others = sorted.slice(1).map((f) => path.basename(files[f.k]));
+  const named = others.length > 5 ? `${others.slice(0, 5).join(', ')} and ${others.length - 5} more` : others.join(', ');
+  return new InputError(`${first.message}; ${others.length} more of the ${files.length} images read with it cannot be read either: ${named}`, first.details);
+}
+
 /** Entries sorted by name in UTF-16 code-unit order, so that ids do not depend on the locale. */
 function sortByName(entries: Dirent[]): Dirent[] {
   return [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -141,14 +154,24 @@ class ImageFolder implements ImageFolderDataset {
     const distinct = [...new Set(ids)];
     // The decoder (worker threads) takes the plain PNGs; every other file, and every error, goes the general way.
     const decoded = options.decoder ? await options.decoder.decodeFiles(distinct.map((id) => this.files[id]), this.expected) : undefined;
-    const images = await mapLimited(distinct, DECODE_CONCURRENCY, async (id, k) =>
-      decoded?.[k] ??
-      decodeImageFile(this.files[id], this.expected, {
-        place: `sample ${id} (label '${this.expected.labels[this.labelIds[id]]}')`,
-        configPath: DATA_PATH,
-      }),
-    );
-    const imageById = new Map(distinct.map((id, k) => [id, images[k]]));
+    // Every file is tried, so that an error can say how many of them cannot be read, not only the first.
+    const failures: { readonly k: number; readonly error: InputError }[] = [];
+    const images = await mapLimited(distinct, DECODE_CONCURRENCY, async (id, k) => {
+      const fast = decoded?.[k];
+      if (fast) return fast;
+      try {
+        return await decodeImageFile(this.files[id], this.expected, {
+          place: `sample ${id} (label '${this.expected.labels[this.labelIds[id]]}')`,
+          configPath: DATA_PATH,
+        });
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        failures.push({ k, error });
+        return undefined;
+      }
+    });
+    if (failures.length > 0) throw unreadableImages(failures, distinct.map((id) => this.files[id]));
+    const imageById = new Map(distinct.map((id, k) => [id, images[k]!]));
     const handedOut = new Set<number>();
     return ids.map((id) => {
       const image = imageById.get(id)!;
